@@ -1,0 +1,51 @@
+"""Writes on accounts: language, profile basics, roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tribu.core import policies
+from tribu.core.activity import record
+
+from .models import Role, User
+
+
+def set_language(user: User, language: str) -> None:
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+def update_account(user: User, changed: list[str]) -> None:
+    with transaction.atomic():
+        user.save(update_fields=changed)
+        record(user, "account.updated", user, fields=sorted(changed))
+
+
+def accept_charter(user: User) -> None:
+    user.charter_accepted_at = timezone.now()
+    user.save(update_fields=["charter_accepted_at"])
+    record(user, "charter.accepted", user)
+
+
+def change_role(actor: Any, target: User, new_role: str) -> User:
+    if new_role not in Role.values:
+        raise ValidationError(_("Unknown role."))
+    if not policies.can_change_role(actor, target, new_role):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=target.pk)
+        old_role = locked.role
+        if old_role == new_role:
+            return locked
+        locked.role = new_role
+        locked.is_staff = new_role in {Role.ADMIN, Role.STAFF}
+        locked.is_superuser = new_role == Role.ADMIN
+        locked.save(update_fields=["role", "is_staff", "is_superuser"])
+        record(actor, "member.role_changed", locked, audit=True, old=old_role, new=new_role)
+    return locked

@@ -1,0 +1,32 @@
+// Tribu shell behaviour. No inline scripts (strict CSP): everything lives here.
+(function () {
+  "use strict";
+
+  // Register the service worker (PWA: offline page, installable).
+  if ("serviceWorker" in navigator && document.body.dataset.sw) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register(document.body.dataset.sw, { scope: "/" }).catch(function () {});
+    });
+  }
+
+  // Close the account menu with Escape or a click elsewhere.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      document.querySelectorAll("details.menu[open]").forEach(function (d) {
+        d.removeAttribute("open");
+        d.querySelector("summary").focus();
+      });
+    }
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (d) {
+      if (!d.contains(event.target)) d.removeAttribute("open");
+    });
+  });
+
+  // HTMX sends the CSRF token with every request it makes.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    if (match) event.detail.headers["X-CSRFToken"] = decodeURIComponent(match[1]);
+  });
+})();

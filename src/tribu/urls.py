@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from tribu.api.urls import api
+from tribu.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("", include("tribu.core.urls")),
+    path("", include("tribu.core.health_urls")),
+    path("accounts/settings/tokens/", include("tribu.api.page_urls")),
+    path("accounts/settings/", include("tribu.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
+if not settings.STORAGES["default"]["BACKEND"].endswith("S3Storage"):
+    # Embedded mode: uploads are served by the app itself (a reverse proxy does it in production).
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+
+handler400 = "tribu.core.views.error_400"
+handler403 = "tribu.core.views.error_403"
+handler404 = "tribu.core.views.error_404"
+handler500 = "tribu.core.views.error_500"
