@@ -87,6 +87,10 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env("TRIBU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # Tribu's apps come first: their templates and translations win over those of the libraries.
+    "tribu.core",
+    "tribu.accounts",
+    "tribu.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -102,9 +106,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
-    "tribu.core",
-    "tribu.accounts",
-    "tribu.api",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +121,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "tribu.core.middleware.FormErrorStatusMiddleware",
     "tribu.core.middleware.TimezoneMiddleware",
     "tribu.core.middleware.AdminTwoFactorMiddleware",
 ]
@@ -203,6 +205,11 @@ TASKS = {
 # A worker that has not beaten for this long is presumed dead: its running jobs are put back in the queue.
 TRIBU_WORKER_STALE_SECONDS = envint("TRIBU_WORKER_STALE_SECONDS", 60)
 TRIBU_TASK_MAX_ATTEMPTS = envint("TRIBU_TASK_MAX_ATTEMPTS", 5)
+# A failed job waits base × 2^(attempt-1) seconds (at most the max) before its next attempt.
+TRIBU_TASK_RETRY_BASE_SECONDS = envint("TRIBU_TASK_RETRY_BASE_SECONDS", 10)
+TRIBU_TASK_RETRY_MAX_SECONDS = envint("TRIBU_TASK_RETRY_MAX_SECONDS", 3600)
+TRIBU_WORKER_HEARTBEAT_SECONDS = envint("TRIBU_WORKER_HEARTBEAT_SECONDS", 5)
+TRIBU_SCHEDULER_TICK_SECONDS = envint("TRIBU_SCHEDULER_TICK_SECONDS", 5)
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -229,6 +236,8 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
+# Signup says plainly that an address is taken (members expect it; the rate limits slow probing).
+ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SIGNUP_FORM_CLASS = "tribu.accounts.forms.SignupForm"

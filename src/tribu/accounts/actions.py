@@ -49,3 +49,15 @@ def change_role(actor: Any, target: User, new_role: str) -> User:
         locked.save(update_fields=["role", "is_staff", "is_superuser"])
         record(actor, "member.role_changed", locked, audit=True, old=old_role, new=new_role)
     return locked
+
+
+def welcome_member(user: User) -> bool:
+    """The member's first verified address: they have joined. Recorded once, whatever happens after."""
+    from tribu.core.models import Activity
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if Activity.objects.filter(actor=locked, verb="member.joined").exists():
+            return False
+        record(locked, "member.joined", locked)
+    return True

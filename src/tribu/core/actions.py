@@ -22,5 +22,6 @@ def update_community(actor: Any, community: Community, changed: list[str]) -> Co
         fields = [*changed, "updated_at"]
         community.save(update_fields=fields)
         record(actor, "community.updated", community, audit=True, fields=sorted(changed))
+    forget_community()
     transaction.on_commit(forget_community)
     return community

@@ -81,3 +81,22 @@ class AdminTwoFactorMiddleware:
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+class FormErrorStatusMiddleware:
+    """A form sent back with errors answers 400, whichever view rendered it (ours or allauth's),
+    so scripts and tests see bad input as a client error, never as a success."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_template_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.method == "POST" and response.status_code == 200:
+            context = getattr(response, "context_data", None) or {}
+            form = context.get("form")
+            if form is not None and getattr(form, "is_bound", False) and form.errors:
+                response.status_code = 400
+        return response
