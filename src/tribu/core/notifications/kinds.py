@@ -1,0 +1,123 @@
+"""The registry of notification kinds. Each app registers its own kinds at import time
+(``register(NotificationKind(...))`` in its ``notifications.py`` or ``apps.ready``); the notification
+centre, the preferences page and the emails only ever go through this registry.
+
+A kind says how to write a notification as one line of text. ``text()`` is called with the reader's
+language already active, so it uses plain ``gettext``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from tribu.core.models import NotificationChannel
+
+if TYPE_CHECKING:
+    from tribu.core.models import Notification
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    code: str
+    label: Any  # lazy translated string
+    description: Any  # lazy translated string
+    default_channel: str
+    text: Callable[[Notification], str]
+    order: int = 100
+
+    def __post_init__(self) -> None:
+        if self.default_channel not in NotificationChannel.values:
+            raise ValueError(f"Unknown default channel {self.default_channel!r} for kind {self.code!r}")
+
+
+KINDS: dict[str, NotificationKind] = {}
+
+
+def register(kind: NotificationKind) -> NotificationKind:
+    """Add (or replace, on reload) a kind. Codes are namespaced by app: ``events.reminder``."""
+    KINDS[kind.code] = kind
+    return kind
+
+
+def get_kind(code: str) -> NotificationKind | None:
+    return KINDS.get(code)
+
+
+def all_kinds() -> list[NotificationKind]:
+    return sorted(KINDS.values(), key=lambda k: (k.order, k.code))
+
+
+def render_text(notification: Notification) -> str:
+    """One line for ``notification`` in the active language; never fails on an unknown kind."""
+    kind = KINDS.get(notification.kind)
+    if kind is None:
+        return notification.kind
+    try:
+        return kind.text(notification)
+    except (KeyError, TypeError, ValueError):
+        return str(kind.label)
+
+
+def _actor_name(notification: Notification) -> str:
+    actor = notification.actor
+    return actor.name if actor is not None else gettext("Someone")
+
+
+# --- The kinds the platform has now ------------------------------------------------------------
+
+
+def _welcome_text(n: Notification) -> str:
+    from tribu.core.community import get_community
+
+    return gettext("Welcome to %(community)s! Complete your profile to get started.") % {
+        "community": get_community().name
+    }
+
+
+def _role_changed_text(n: Notification) -> str:
+    from tribu.accounts.models import Role
+
+    new = n.data.get("new", "")
+    label = Role(new).label if new in Role.values else new
+    return gettext("%(actor)s changed your role to %(role)s.") % {"actor": _actor_name(n), "role": label}
+
+
+def _announcement_text(n: Notification) -> str:
+    return gettext("Announcement: %(title)s") % {"title": n.data.get("title", "")}
+
+
+WELCOME = register(
+    NotificationKind(
+        code="welcome",
+        label=_("Welcome"),
+        description=_("A welcome message once your email address is confirmed."),
+        default_channel=NotificationChannel.IN_APP,
+        text=_welcome_text,
+        order=10,
+    )
+)
+ROLE_CHANGED = register(
+    NotificationKind(
+        code="role_changed",
+        label=_("Role changes"),
+        description=_("When the community team changes your role."),
+        default_channel=NotificationChannel.EMAIL,
+        text=_role_changed_text,
+        order=20,
+    )
+)
+COMMUNITY_ANNOUNCEMENT = register(
+    NotificationKind(
+        code="community_announcement",
+        label=_("Community announcements"),
+        description=_("News that the administrators send to every member."),
+        default_channel=NotificationChannel.DIGEST,
+        text=_announcement_text,
+        order=30,
+    )
+)
