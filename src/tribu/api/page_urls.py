@@ -1,6 +1,9 @@
 from django.urls import path
 
-from tribu.accounts.views import account_settings
+from . import views
 
 app_name = "api"
-urlpatterns = [path("", account_settings, name="tokens")]
+urlpatterns = [
+    path("", views.tokens, name="tokens"),
+    path("<int:token_id>/revoke/", views.revoke, name="revoke"),
+]

@@ -1,11 +1,5 @@
-from ninja import NinjaAPI
+"""``/api/v1/``: ``tribu.urls`` mounts ``api.urls``; the API itself is built in ``main.py``."""
 
-api = NinjaAPI(title="Tribu API", version="1", urls_namespace="api_v1", docs_url="/docs")
+from .main import api
 
-
-@api.get("/community")
-def community(request):  # type: ignore[no-untyped-def]
-    from tribu.core.community import get_community
-
-    c = get_community()
-    return {"name": c.name, "tagline": c.tagline}
+__all__ = ["api"]
