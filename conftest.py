@@ -12,7 +12,7 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
-def make_user(email: str, role: str, name: str, *, password: str = "correct horse battery", verified: bool = True):
+def make_user(email: str, role: str, name: str, *, password: str = "correct horse battery", verified: bool = True):  # noqa: S107
     from allauth.account.models import EmailAddress
 
     from tribu.accounts.models import User

@@ -94,9 +94,13 @@ class FormErrorStatusMiddleware:
         return self.get_response(request)
 
     def process_template_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if request.method == "POST" and response.status_code == 200:
-            context = getattr(response, "context_data", None) or {}
-            form = context.get("form")
-            if form is not None and getattr(form, "is_bound", False) and form.errors:
-                response.status_code = 400
+        if response.status_code != 200:
+            return response
+        context = getattr(response, "context_data", None) or {}
+        form = context.get("form")
+        if request.method == "POST" and form is not None and getattr(form, "is_bound", False) and form.errors:
+            response.status_code = 400
+        elif context.get("token_fail") or ("confirmation" in context and context["confirmation"] is None):
+            # A wrong or expired link (password reset, email confirmation).
+            response.status_code = 400
         return response

@@ -118,3 +118,42 @@ def test_account_settings_validate_and_save(client, mia):
     assert good.status_code == 302
     mia.refresh_from_db()
     assert (mia.display_name, mia.language, mia.time_zone) == ("Mia M.", "en", "Europe/Brussels")
+
+
+def test_password_reset_mail_arrives_and_a_wrong_link_is_a_clear_400(
+    client, mia, smtp_server, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": "mia@example.org"})
+    assert response.status_code == 302
+    assert len(smtp_server.received) == 1
+    message = smtp_server.received[0]
+    part = message.get_payload(0) if message.is_multipart() else message
+    body = part.get_payload(decode=True).decode()
+    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/[^\s]+/)", body).group(1)
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200
+    done = client.post(
+        form_page.request["PATH_INFO"],
+        {"password1": "un-tout-nouveau-secret", "password2": "un-tout-nouveau-secret"},
+    )
+    assert done.status_code == 302
+    mia.refresh_from_db()
+    assert mia.check_password("un-tout-nouveau-secret")
+
+    wrong = client.get("/accounts/password/reset/key/zz-bad-token/", follow=True)
+    assert wrong.status_code == 400
+    assert "invalide" in wrong.content.decode()
+
+
+def test_a_wrong_email_confirmation_link_is_a_clear_400(client, db):
+    response = client.get("/accounts/confirm-email/not-a-real-key/")
+    assert response.status_code == 400
+    assert "a expiré ou n'est pas valide" in response.content.decode()
+
+
+def test_sessions_and_two_factor_pages_are_for_signed_in_members(client, mia):
+    assert client.get(reverse("usersessions_list")).status_code == 302
+    client.force_login(mia)
+    for name in ("usersessions_list", "mfa_index", "account_email", "account_change_password"):
+        assert client.get(reverse(name)).status_code == 200, name
