@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "tribu.core"
     label = "core"
     verbose_name = _("Community")
+
+    def ready(self) -> None:
+        from . import checks
+
+        checks.register()
