@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from tribu.accounts import actions as account_actions
@@ -65,25 +65,28 @@ def list_tokens(request: HttpRequest) -> Any:
 
 
 @router.post("/me/tokens", response={201: TokenCreatedOut}, tags=["tokens"], summary="Create an API token")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     if not policies.can_create_token(request.user):
         raise ApiError(403, message=_("Your role does not allow you to create API tokens."))
     token, secret = actions.create_token(request.user, payload.name, payload.expires_in_days)
-    return 201, {
-        "id": token.pk,
-        "name": token.name,
-        "prefix": token.prefix,
-        "created_at": token.created_at,
-        "last_used_at": token.last_used_at,
-        "expires_at": token.expires_at,
-        "secret": secret,
-    }
+    return Status(
+        201,
+        {
+            "id": token.pk,
+            "name": token.name,
+            "prefix": token.prefix,
+            "created_at": token.created_at,
+            "last_used_at": token.last_used_at,
+            "expires_at": token.expires_at,
+            "secret": secret,
+        },
+    )
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Revoke an API token")
-def delete_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def delete_token(request: HttpRequest, token_id: int) -> Status[None]:
     actions.revoke_token(request.user, token_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/community", response=CommunityOut, auth=None, tags=["community"], summary="The community")
