@@ -17,6 +17,8 @@ from .models import User
 class SignupForm(forms.Form):
     """Extra signup fields, used by allauth's signup form (ACCOUNT_SIGNUP_FORM_CLASS)."""
 
+    field_order = ["email", "display_name", "password1", "password2", "accept_charter"]
+
     display_name = forms.CharField(label=_("Your name"), max_length=150)
     accept_charter = forms.BooleanField(
         label=_("I accept the community charter"),
