@@ -19,9 +19,10 @@ from tribu.core.community import get_community
 from . import actions, policies, queries
 from .errors import ApiError
 from .pagination import PageNumberPagination
-from .schemas import CommunityOut, MeIn, MeOut, TokenCreatedOut, TokenIn, TokenOut
+from .schemas import CommunityOut, ErrorOut, MeIn, MeOut, TokenCreatedOut, TokenIn, TokenOut
 
 router = Router()
+ERRORS = {401: ErrorOut, 403: ErrorOut, 429: ErrorOut}
 
 
 def _me(user: Any) -> dict[str, Any]:
@@ -36,12 +37,17 @@ def _me(user: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/me", response=MeOut, tags=["me"], summary="The member making the request")
+@router.get("/me", response={200: MeOut, **ERRORS}, tags=["me"], summary="The member making the request")
 def read_me(request: HttpRequest) -> dict[str, Any]:
     return _me(request.user)
 
 
-@router.patch("/me", response=MeOut, tags=["me"], summary="Change your name, language or time zone")
+@router.patch(
+    "/me",
+    response={200: MeOut, 422: ErrorOut, **ERRORS},
+    tags=["me"],
+    summary="Change your name, language or time zone",
+)
 def update_me(request: HttpRequest, payload: MeIn) -> dict[str, Any]:
     user = request.user
     changed = []
@@ -64,7 +70,12 @@ def list_tokens(request: HttpRequest) -> Any:
     return queries.tokens_of(request.user)
 
 
-@router.post("/me/tokens", response={201: TokenCreatedOut}, tags=["tokens"], summary="Create an API token")
+@router.post(
+    "/me/tokens",
+    response={201: TokenCreatedOut, 422: ErrorOut, **ERRORS},
+    tags=["tokens"],
+    summary="Create an API token",
+)
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     if not policies.can_create_token(request.user):
         raise ApiError(403, message=_("Your role does not allow you to create API tokens."))
@@ -83,13 +94,20 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any
     )
 
 
-@router.delete("/me/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Revoke an API token")
+@router.delete(
+    "/me/tokens/{token_id}",
+    response={204: None, 404: ErrorOut, **ERRORS},
+    tags=["tokens"],
+    summary="Revoke an API token",
+)
 def delete_token(request: HttpRequest, token_id: int) -> Status[None]:
     actions.revoke_token(request.user, token_id)
     return Status(204, None)
 
 
-@router.get("/community", response=CommunityOut, auth=None, tags=["community"], summary="The community")
+@router.get(
+    "/community", response={200: CommunityOut, 429: ErrorOut}, auth=None, tags=["community"], summary="The community"
+)
 def read_community(request: HttpRequest) -> dict[str, Any]:
     community = get_community()
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -78,3 +79,13 @@ class TokenIn(Schema):
 
 class TokenCreatedOut(TokenOut):
     secret: str = Field(description="Shown only once: store it now.")
+
+
+class ErrorBody(Schema):
+    code: str = Field(description="Stable, machine-readable: not_found, validation_error, token_expired…")
+    message: str = Field(description="For people, in the caller's language.")
+    details: Any = Field(None, description="For validation errors: the messages of each field.")
+
+
+class ErrorOut(Schema):
+    error: ErrorBody

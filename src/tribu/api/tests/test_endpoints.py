@@ -45,6 +45,15 @@ def test_a_member_changes_their_name_language_and_time_zone(bearer, mia, mia_sec
     ("language", "cookie", "expected"),
     [("fr", None, "Langue inconnue"), ("en", None, "Unknown language"), ("", "en", "Unknown language")],
 )
+def test_a_member_cannot_promote_themselves(bearer, mia, mia_secret):
+    response = bearer(mia_secret).patch(
+        "/api/v1/me", {"role": "admin", "email": "boss@example.org"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    mia.refresh_from_db()
+    assert (mia.role, mia.email) == ("member", "mia@example.org")
+
+
 def test_a_bad_language_is_a_translated_422(client, mia, language, cookie, expected):
     if language == "fr" and not french_catalogue_ready("Unknown language. Choose one of: %(choices)s."):
         pytest.xfail("the French catalogue for tribu.api is not written yet")
@@ -159,6 +168,7 @@ def test_the_openapi_schema_lists_the_endpoints(client, db):
     for p in ["/api/v1/me", "/api/v1/me/tokens", "/api/v1/me/tokens/{token_id}", "/api/v1/community"]:
         assert p in schema["paths"]
     assert {"BearerTokenAuth", "SessionAuth"} <= set(schema["components"]["securitySchemes"])
+    assert "ErrorOut" in schema["components"]["schemas"]
 
 
 def test_the_docs_page_loads_its_scripts_from_the_site_under_the_csp(client, db):
