@@ -104,10 +104,7 @@ def check_hosts(app_configs: object = None, **kwargs: object) -> list[checks.Che
         if not validate_host(site_host, settings.ALLOWED_HOSTS):
             messages.append(
                 checks.Error(
-                    _(
-                        "The host of TRIBU_SITE_URL (%(host)s) is not in ALLOWED_HOSTS: "
-                        "its pages will answer 400."
-                    )
+                    _("The host of TRIBU_SITE_URL (%(host)s) is not in ALLOWED_HOSTS: its pages will answer 400.")
                     % {"host": site_host},
                     hint=_("Add %(host)s to ALLOWED_HOSTS.") % {"host": site_host},
                     id="tribu.E005",
@@ -126,15 +123,12 @@ def check_hosts(app_configs: object = None, **kwargs: object) -> list[checks.Che
 
 
 def check_email(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
-    if settings.EMAIL_BACKEND != "tribu.core.mail.OutboxBackend":
+    if _env_set("EMAIL_URL"):
         return []
     level = checks.Warning if production_like() else checks.Info
     return [
         level(
-            _(
-                "EMAIL_URL is not set: emails are only written to the outbox folder (%(path)s), "
-                "nobody receives them."
-            )
+            _("EMAIL_URL is not set: emails are only written to the outbox folder (%(path)s), nobody receives them.")
             % {"path": settings.OUTBOX_DIR},
             hint=_("Set EMAIL_URL, e.g. smtp://user:password@smtp.example.org:587?tls=1."),
             id="tribu.W007" if level is checks.Warning else "tribu.I007",
@@ -162,13 +156,9 @@ def check_payments(app_configs: object = None, **kwargs: object) -> list[checks.
     if not secret and not os.environ.get("STRIPE_SECRET_KEY_FILE"):
         return [
             checks.Info(
-                _(
-                    "Stripe keys are not set: card payments are off; "
-                    "offline payments (transfer, cheque, cash) work."
-                ),
+                _("Stripe keys are not set: card payments are off; offline payments (transfer, cheque, cash) work."),
                 hint=_(
-                    "Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET "
-                    "to take card payments."
+                    "Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET to take card payments."
                 ),
                 id="tribu.I009",
             )
@@ -225,10 +215,7 @@ def check_tasks(app_configs: object = None, **kwargs: object) -> list[checks.Che
     if not settings.TESTING and backend.endswith(("ImmediateBackend", "DummyBackend")):
         return [
             checks.Warning(
-                _(
-                    "The task backend is %(backend)s: emails and background jobs run "
-                    "inside web requests or not at all."
-                )
+                _("The task backend is %(backend)s: emails and background jobs run inside web requests or not at all.")
                 % {"backend": backend.rsplit(".", 1)[-1]},
                 hint=_("Unset TRIBU_TASK_BACKEND to use the database queue and its workers."),
                 id="tribu.W013",
