@@ -60,9 +60,7 @@ def notify(
 
             for start in range(0, len(email_ids), EMAIL_BATCH):
                 batch = email_ids[start : start + EMAIL_BATCH]
-                transaction.on_commit(
-                    lambda batch=batch: send_notification_emails.enqueue(notification_ids=batch)
-                )
+                transaction.on_commit(lambda batch=batch: send_notification_emails.enqueue(notification_ids=batch))
         push_unread_counts_on_commit(n.recipient_id for n in created)
     return created
 
@@ -93,12 +91,12 @@ def set_preference(user: Any, kind: str, channel: str) -> NotificationPreference
 # --- The platform's own notifications ----------------------------------------------------------
 
 
-def notify_welcome(user: Any) -> list[Notification]:
+def notify_welcome(user: Any, activity: Activity | None = None) -> list[Notification]:
     """Welcome a new member once their email address is verified (at most once per member)."""
     with transaction.atomic():
         if Notification.objects.filter(recipient=user, kind=WELCOME.code).exists():
             return []
-        return notify([user], WELCOME.code, url=reverse("accounts:settings"))
+        return notify([user], WELCOME.code, activity=activity, url=reverse("accounts:settings"))
 
 
 def notify_role_changed(
@@ -115,9 +113,7 @@ def notify_role_changed(
     )
 
 
-def announce(
-    actor: Any, title: str, *, url: str = "", recipients: Iterable[Any] | None = None
-) -> list[Notification]:
+def announce(actor: Any, title: str, *, url: str = "", recipients: Iterable[Any] | None = None) -> list[Notification]:
     """An administrator's announcement to every active member (or to ``recipients``)."""
     from tribu.accounts.models import User
 
@@ -131,6 +127,4 @@ def announce(
     targets = recipients if recipients is not None else User.objects.filter(is_active=True)
     with transaction.atomic():
         activity = record(actor, "community.announced", None, title=title, url=url)
-        return notify(
-            targets, COMMUNITY_ANNOUNCEMENT.code, actor=actor, activity=activity, url=url, title=title
-        )
+        return notify(targets, COMMUNITY_ANNOUNCEMENT.code, actor=actor, activity=activity, url=url, title=title)

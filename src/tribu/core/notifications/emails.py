@@ -54,8 +54,7 @@ def render_digest_email(user: Any, notifications: list[Notification], total: int
     language = language_for(user)
     with translation.override(language):
         items = [
-            {"text": render_text(n), "url": absolute_url(n.url), "created_at": n.created_at}
-            for n in notifications
+            {"text": render_text(n), "url": absolute_url(n.url), "created_at": n.created_at} for n in notifications
         ]
     context: dict[str, Any] = {
         "user": user,

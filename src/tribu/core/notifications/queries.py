@@ -43,9 +43,7 @@ def channels_for(user_ids: Iterable[int], kind: str) -> dict[int, str]:
     ids = list(user_ids)
     kind_obj = get_kind(kind)
     default = kind_obj.default_channel if kind_obj else "in_app"
-    chosen = dict(
-        NotificationPreference.objects.filter(user_id__in=ids, kind=kind).values_list("user_id", "channel")
-    )
+    chosen = dict(NotificationPreference.objects.filter(user_id__in=ids, kind=kind).values_list("user_id", "channel"))
     return {uid: chosen.get(uid, default) for uid in ids}
 
 

@@ -31,9 +31,7 @@ def push_unread_counts(user_ids: Iterable[int]) -> None:
         return
     for user_id, count in queries.unread_counts(ids).items():
         try:
-            async_to_sync(layer.group_send)(
-                group_name(user_id), {"type": "notifications.unread", "count": count}
-            )
+            async_to_sync(layer.group_send)(group_name(user_id), {"type": "notifications.unread", "count": count})
         except Exception:
             logger.warning("Could not push the unread count to user %s", user_id, exc_info=True)
 

@@ -31,9 +31,7 @@ def send_notification_emails(notification_ids: list[int]) -> int:
         if not recipient.is_active or not recipient.email:
             continue
         now = timezone.now()
-        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-            emailed_at=now
-        )
+        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(emailed_at=now)
         if not claimed:
             continue  # another worker got it first
         try:

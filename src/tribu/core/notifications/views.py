@@ -55,9 +55,7 @@ def open_notification(request: HttpRequest, notification_id: int) -> HttpRespons
 @require_GET
 @allowed_if(policies.can_view_notifications)
 def badge(request: HttpRequest) -> HttpResponse:
-    response = render(
-        request, "core/notifications/_badge.html", {"unread_count": queries.unread_count(request.user)}
-    )
+    response = render(request, "core/notifications/_badge.html", {"unread_count": queries.unread_count(request.user)})
     response["Cache-Control"] = "no-store"
     return response
 
@@ -74,9 +72,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                     actions.set_preference(request.user, kind, channel)
             messages.success(request, _("Your notification preferences were saved."))
             return redirect("core:notification_preferences")
-        messages.error(
-            request, _("Some choices are not valid. Pick one of the options offered for each kind.")
-        )
+        messages.error(request, _("Some choices are not valid. Pick one of the options offered for each kind."))
         status = 400
     else:
         form = PreferencesForm(rows)

@@ -28,9 +28,7 @@ def parts_of(message) -> dict[str, str]:
     for part in message.walk():
         if part.get_content_maintype() == "multipart":
             continue
-        parts[part.get_content_type()] = part.get_payload(decode=True).decode(
-            part.get_content_charset() or "utf-8"
-        )
+        parts[part.get_content_type()] = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
     return parts
 
 
