@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from tribu.core import policies
 from tribu.core.activity import record
+from tribu.core.notifications.actions import notify_role_changed, notify_welcome
 
 from .models import Role, User
 
@@ -47,7 +48,8 @@ def change_role(actor: Any, target: User, new_role: str) -> User:
         locked.is_staff = new_role in {Role.ADMIN, Role.STAFF}
         locked.is_superuser = new_role == Role.ADMIN
         locked.save(update_fields=["role", "is_staff", "is_superuser"])
-        record(actor, "member.role_changed", locked, audit=True, old=old_role, new=new_role)
+        activity = record(actor, "member.role_changed", locked, audit=True, old=old_role, new=new_role)
+        notify_role_changed(actor, locked, old_role, new_role, activity=activity)
     return locked
 
 
@@ -59,5 +61,6 @@ def welcome_member(user: User) -> bool:
         locked = User.objects.select_for_update().get(pk=user.pk)
         if Activity.objects.filter(actor=locked, verb="member.joined").exists():
             return False
-        record(locked, "member.joined", locked)
+        activity = record(locked, "member.joined", locked)
+        notify_welcome(locked, activity=activity)
     return True
