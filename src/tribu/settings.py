@@ -112,12 +112,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "tribu.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # After authentication: the member's own language choice wins over the cookie and the default.
+    "tribu.core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -255,7 +256,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("TRIBU_TOTP_ISSUER", "Tribu")
-USERSESSIONS_TRACK_ACTIVITY = True
+# Session list shows where and when each session started; tracking every hit would cost a write per request.
+USERSESSIONS_TRACK_ACTIVITY = envbool("TRIBU_TRACK_SESSION_ACTIVITY", False)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -361,4 +363,5 @@ LOGGING = {
 
 # --- API ---------------------------------------------------------------------------------------
 TRIBU_API_PAGE_SIZE = envint("TRIBU_API_PAGE_SIZE", 50)
-NINJA_PAGINATION_PER_PAGE = TRIBU_API_PAGE_SIZE
+TRIBU_API_RATE_ANON = env("TRIBU_API_RATE_ANON", "60/m")
+TRIBU_API_RATE_USER = env("TRIBU_API_RATE_USER", "600/m")

@@ -61,3 +61,12 @@ def test_dates_follow_the_language(client, mia):
     client.post(reverse("core:set_language"), {"language": "en"})
     english = client.get("/").content.decode()
     assert "Today is" in english
+
+
+def test_a_member_s_own_language_wins_over_the_cookie(client, mia):
+    mia.language = "en"
+    mia.save(update_fields=["language"])
+    client.force_login(mia)
+    client.cookies["tribu_language"] = "fr"
+    page = client.get("/").content.decode()
+    assert 'lang="en"' in page and "Hello Mia Membre" in page
