@@ -42,6 +42,7 @@ def test_a_generated_secret_key_on_a_public_site_is_reported(public_site, monkey
     assert checks.check_secret_key() == []
 
 
+@pytest.mark.django_db
 def test_a_site_address_outside_allowed_hosts_is_an_error_and_fails_the_check(settings):
     settings.SITE_URL = "https://community.example.org"
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
