@@ -9,9 +9,8 @@ from tribu.core import demo
 
 pytestmark = pytest.mark.django_db
 
-# session, user, usersessions activity tracking (savepoint, select, user again, update, release),
-# the latest activities with their actors, the unread notification count.
-HOME_QUERIES = 9
+# the session, the user, the latest activities with their actors, the unread notification count.
+HOME_QUERIES = 4
 
 
 @pytest.fixture
