@@ -58,10 +58,8 @@ class Command(BaseCommand):
             faker = Faker("fr_FR")
             # One seed per app: adding a step to one app does not reshuffle the others' data.
             faker.seed_instance(core_demo.DEMO_SEED + zlib.crc32(label.encode()))
-            if label == "core":
-                result = populate(faker, now, password=options["password"])
-            else:
-                result = populate(faker, now)
+            extra = {"password": options["password"]} if label == "core" else {}
+            result = populate(faker, now, **extra)
             self.stdout.write(f"  {label}: {result if result is not None else 'done'}")
         self.stdout.write(self.style.SUCCESS(f"Demo community ready in {time.monotonic() - started:.1f} s."))
         password = options["password"]
