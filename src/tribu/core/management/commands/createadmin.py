@@ -34,7 +34,7 @@ class Command(BaseCommand):
         try:
             validate_email(email)
         except ValidationError as exc:
-            raise CommandError(_("%(email)r is not a valid email address.") % {"email": email}) from exc
+            raise CommandError(_("“%(email)s” is not a valid email address.") % {"email": email}) from exc
         probe = User(email=email, display_name=options["name"])
         try:
             validate_password(password, user=probe)
