@@ -258,6 +258,7 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("TRIBU_TOTP_ISSUER", "Tribu")
 # Session list shows where and when each session started; tracking every hit would cost a write per request.
 USERSESSIONS_TRACK_ACTIVITY = envbool("TRIBU_TRACK_SESSION_ACTIVITY", False)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

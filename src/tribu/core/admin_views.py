@@ -49,6 +49,7 @@ def community_settings(request: HttpRequest) -> HttpResponse:
 @allowed_if(policies.can_view_audit_log)
 def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(queries.audit_log(), 50).get_page(request.GET.get("page"))
+    page.object_list = queries.with_text(list(page.object_list))
     return render(request, "core/admin/audit_log.html", {"page": page})
 
 

@@ -13,12 +13,19 @@ def unread_notification_count(user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+def with_text(activities: list[Activity]) -> list[Activity]:
+    """Attach the sentence of each act (``.text``) in the active language."""
+    from .activity_text import describe
+
+    for activity in activities:
+        activity.text = describe(activity)  # type: ignore[attr-defined]
+    return activities
+
+
 def recent_activity(limit: int = 10) -> list[Activity]:
     """The community's latest public acts for the home page (audit entries excluded)."""
-    return list(
-        Activity.objects.filter(audit=False)
-        .select_related("actor", "target_type")
-        .order_by("-created_at", "-id")[:limit]
+    return with_text(
+        list(Activity.objects.filter(audit=False).select_related("actor").order_by("-created_at", "-id")[:limit])
     )
 
 
