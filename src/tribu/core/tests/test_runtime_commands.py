@@ -11,6 +11,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from tribu.accounts.models import Role, User
 
@@ -43,13 +44,18 @@ def test_createadmin_promotes_an_existing_member_and_sets_the_password(mia, clie
 
 
 def test_createadmin_refuses_a_weak_password_and_creates_nobody():
-    with pytest.raises(CommandError, match="password"):
+    with translation.override("en"), pytest.raises(CommandError, match=r"This password cannot be used.*too short"):
         call_command("createadmin", email="root@example.org", password="12345678")
     assert not User.objects.exists()
 
 
+def test_createadmin_speaks_the_site_language():
+    with translation.override("fr"), pytest.raises(CommandError, match="mot de passe"):
+        call_command("createadmin", email="root@example.org", password="12345678")
+
+
 def test_createadmin_refuses_a_bad_address():
-    with pytest.raises(CommandError, match="not a valid email"):
+    with translation.override("en"), pytest.raises(CommandError, match="not a valid email"):
         call_command("createadmin", email="not-an-address", password=PASSWORD)
 
 
