@@ -64,8 +64,9 @@ def users_by_role(alice, bob, anna, mia, gina):
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server in this process (aiosmtpd); Django's SMTP backend talks to it."""
-    from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Message
+
+    from tests.browser import FreePortController
 
     received = []
 
@@ -73,20 +74,17 @@ def smtp_server(settings):
         def handle_message(self, message):
             received.append(message)
 
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller = FreePortController(Collect(), hostname="127.0.0.1", port=0)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
+    settings.EMAIL_PORT = controller.port
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 10
     controller.received = received
     yield controller
     controller.stop()
+

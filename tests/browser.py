@@ -56,3 +56,14 @@ def find_link(text: str, path_fragment: str) -> str:
 def hex_to_rgb(colour: str) -> str:
     r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgb({r}, {g}, {b})"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Without a browser a developer's run skips the browser tests; CI must have one, so there it fails."""
+    import os
+
+    import pytest
+
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: CI installs it (scripts/test), so this is a broken set-up")
+    pytest.skip(reason)

@@ -329,7 +329,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "blob:"] + envlist("TRIBU_CSP_IMG_EXTRA", ""),
+    "img-src": [CSP.SELF, "data:", "blob:", *envlist("TRIBU_CSP_IMG_EXTRA", "")],
     "connect-src": [CSP.SELF, "ws:", "wss:"],
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],

@@ -19,7 +19,7 @@ class OutboxBackend(BaseEmailBackend):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.directory = Path(getattr(settings, "OUTBOX_DIR"))
+        self.directory = Path(settings.OUTBOX_DIR)
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -189,7 +189,11 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(
         request,
         "core/error.html",
-        {"status": 404, "title": _("Page not found"), "message": _("This page does not exist or is no longer available.")},
+        {
+            "status": 404,
+            "title": _("Page not found"),
+            "message": _("This page does not exist or is no longer available."),
+        },
         status=404,
     )
 

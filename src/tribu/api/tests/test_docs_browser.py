@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import skip_or_fail
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
@@ -14,7 +16,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disa
 @pytest.mark.browser
 def test_the_swagger_docs_render_without_breaking_the_csp(live_server, mia):
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        skip_or_fail(f"{CHROMIUM} is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_api.sync_playwright() as playwright:
