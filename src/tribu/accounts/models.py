@@ -17,6 +17,11 @@ class Role(models.TextChoices):
     GUEST = "guest", _("Guest")
 
 
+def role_label(code: str) -> str:
+    """The translated name of a role code ("animator" → "Animateur·rice"); unknown codes as they are."""
+    return str(Role(code).label) if code in Role.values else code
+
+
 ROLE_RANK = {Role.ADMIN: 50, Role.STAFF: 40, Role.ANIMATOR: 30, Role.MEMBER: 20, Role.GUEST: 10}
 
 

@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tribu.accounts.models import Role
+from tribu.accounts.models import role_label
 
 from .models import Activity
 
@@ -28,13 +28,6 @@ def describe_verb(
         DATA_FORMATTERS[verb] = data
 
 
-def _role_label(code: str) -> str:
-    try:
-        return str(Role(code).label)
-    except ValueError:
-        return code
-
-
 describe_verb("member.joined", _("%(who)s joined the community"))
 describe_verb("charter.accepted", _("%(who)s accepted the community charter"))
 describe_verb("community.updated", _("%(who)s updated the community settings"))
@@ -43,7 +36,7 @@ describe_verb("community.announced", _("%(who)s announced: %(title)s"))
 describe_verb(
     "member.role_changed",
     _("%(who)s changed a role from %(old)s to %(new)s"),
-    lambda d: {"old": _role_label(d.get("old", "")), "new": _role_label(d.get("new", ""))},
+    lambda d: {"old": role_label(d.get("old", "")), "new": role_label(d.get("new", ""))},
 )
 
 

@@ -80,10 +80,9 @@ def _welcome_text(n: Notification) -> str:
 
 
 def _role_changed_text(n: Notification) -> str:
-    from tribu.accounts.models import Role
+    from tribu.accounts.models import role_label
 
-    new = n.data.get("new", "")
-    label = Role(new).label if new in Role.values else new
+    label = role_label(n.data.get("new", ""))
     return gettext("%(actor)s changed your role to %(role)s.") % {"actor": _actor_name(n), "role": label}
 
 

@@ -2,15 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from tribu.accounts.models import Role
+from tribu.accounts.models import role_label
 
 register = template.Library()
-
-
-@register.filter
-def role_label(code: str) -> str:
-    """The translated name of a role code ("animator" → "Animateur·rice")."""
-    try:
-        return str(Role(code).label)
-    except ValueError:
-        return code
+register.filter("role_label", role_label)
