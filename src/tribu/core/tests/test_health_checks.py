@@ -20,8 +20,9 @@ def public_site(settings):
     settings.DEBUG = False
 
 
-def test_a_local_embedded_site_gets_no_warning(settings):
+def test_a_local_embedded_site_gets_no_warning(settings, monkeypatch):
     settings.DEBUG = False
+    monkeypatch.setattr(checks, "uses_postgresql", lambda: False)  # the embedded default: SQLite
     assert checks.check_debug() == []
     assert checks.check_secret_key() == []
     assert checks.check_hosts() == []
