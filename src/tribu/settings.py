@@ -116,7 +116,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
     # After authentication: the member's own language choice wins over the cookie and the default.
     "tribu.core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -258,6 +257,12 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("TRIBU_TOTP_ISSUER", "Tribu")
 # Session list shows where and when each session started; tracking every hit would cost a write per request.
 USERSESSIONS_TRACK_ACTIVITY = envbool("TRIBU_TRACK_SESSION_ACTIVITY", False)
+if USERSESSIONS_TRACK_ACTIVITY:
+    # Its only job is that tracking; left out otherwise, it costs a thread hop per request under ASGI.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("allauth.account.middleware.AccountMiddleware") + 1,
+        "allauth.usersessions.middleware.UserSessionsMiddleware",
+    )
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 SESSION_COOKIE_HTTPONLY = True
