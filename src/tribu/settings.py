@@ -90,6 +90,11 @@ INSTALLED_APPS = [
     # Tribu's apps come first: their templates and translations win over those of the libraries.
     "tribu.core",
     "tribu.accounts",
+    "tribu.companies",
+    "tribu.memberships",
+    "tribu.directory",
+    "tribu.imports",
+    "tribu.privacy",
     "tribu.api",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -13,6 +13,12 @@ urlpatterns = [
     path("accounts/settings/tokens/", include("tribu.api.page_urls")),
     path("accounts/settings/", include("tribu.accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("members/", include("tribu.directory.urls")),
+    path("profile/", include("tribu.accounts.profile_urls")),
+    path("memberships/", include("tribu.memberships.urls")),
+    path("companies/", include("tribu.companies.urls")),
+    path("manage/imports/", include("tribu.imports.urls")),
+    path("accounts/settings/privacy/", include("tribu.privacy.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

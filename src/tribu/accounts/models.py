@@ -1,4 +1,5 @@
-"""Accounts: the member's account and role. Profiles and custom fields come with the members issue."""
+"""Accounts: the member's account and role, their profile, skill and interest tags, and the custom
+profile fields admins define."""
 
 from __future__ import annotations
 
@@ -86,3 +87,150 @@ class User(AbstractUser):
 
     def has_role_at_least(self, role: str) -> bool:
         return ROLE_RANK.get(Role(self.role), 0) >= ROLE_RANK[Role(role)]
+
+
+class Visibility(models.TextChoices):
+    """Who may read a profile field. ``policies.can_see_field`` applies it."""
+
+    EVERYONE = "everyone", _("Everyone")
+    MEMBERS = "members", _("Members")
+    STAFF = "staff", _("Community team only")
+
+
+class TagKind(models.TextChoices):
+    SKILL = "skill", _("Skill")
+    INTEREST = "interest", _("Interest")
+
+
+class Tag(models.Model):
+    """A skill or an interest, shared between members so the directory can filter and count them."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=TagKind.choices)
+    name = models.CharField(_("name"), max_length=60)
+    slug = models.SlugField(_("slug"), max_length=80, allow_unicode=False)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["kind", "slug"], name="accounts_tag_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profile(models.Model):
+    """What a member tells the community about themselves. One row per member (created on demand)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="profile")
+    photo = models.ImageField(_("photo"), upload_to="profiles/", blank=True)
+    photo_thumbnail = models.ImageField(_("photo thumbnail"), upload_to="profiles/thumbs/", blank=True)
+    job_title = models.CharField(_("job title"), max_length=120, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=160, blank=True)
+    bio = models.TextField(_("bio"), blank=True, help_text=_("Markdown."))
+    skills = models.ManyToManyField(Tag, blank=True, related_name="skilled_profiles", verbose_name=_("skills"))
+    interests = models.ManyToManyField(
+        Tag, blank=True, related_name="interested_profiles", verbose_name=_("interests")
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True, help_text=_("Language codes."))
+    website = models.URLField(_("website"), blank=True)
+    social_links = models.JSONField(_("social links"), default=dict, blank=True)
+    # Per optional field, who may see it: {"city": "staff", ...}; a field not listed uses its default.
+    field_visibility = models.JSONField(_("field visibility"), default=dict, blank=True)
+    hidden_from_directory = models.BooleanField(_("hidden from the directory"), default=False)
+    last_active_at = models.DateTimeField(_("last active"), null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class CustomFieldKind(models.TextChoices):
+    SHORT_TEXT = "short_text", _("Short text")
+    LONG_TEXT = "long_text", _("Long text")
+    SINGLE_CHOICE = "single_choice", _("Single choice")
+    MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    BOOLEAN = "boolean", _("Yes/no")
+    URL = "url", _("Web address")
+    FILE = "file", _("File")
+
+
+class CustomField(models.Model):
+    """A profile field defined by admins, with its label in both languages."""
+
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=CustomFieldKind.choices)
+    label_fr = models.CharField(_("label (French)"), max_length=120)
+    label_en = models.CharField(_("label (English)"), max_length=120, blank=True)
+    help_fr = models.CharField(_("help text (French)"), max_length=300, blank=True)
+    help_en = models.CharField(_("help text (English)"), max_length=300, blank=True)
+    # [{"value": "bretagne", "label_fr": "Bretagne", "label_en": "Brittany"}, ...] for the choice kinds.
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    on_signup = models.BooleanField(_("shown at signup"), default=False)
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
+    directory_filter = models.BooleanField(_("usable as a directory filter"), default=False)
+    segmentable = models.BooleanField(_("usable in segments"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in CustomFieldKind]), name="accounts_customfield_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(visibility__in=[v.value for v in Visibility]),
+                name="accounts_customfield_visibility",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from tribu.core.i18n_fields import localized
+
+        return localized(self, "label") or self.key
+
+    @property
+    def help_text(self) -> str:
+        from tribu.core.i18n_fields import localized
+
+        return localized(self, "help")
+
+
+class CustomFieldValue(models.Model):
+    """One member's answer to one custom field. ``value`` holds the typed answer (text, number, ISO
+    date, bool, a choice value or a list of them); ``file`` holds an uploaded file for the file kind."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="custom_values")
+    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="values")
+    value = models.JSONField(null=True, blank=True)
+    file = models.FileField(upload_to="custom-fields/", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("custom field value")
+        verbose_name_plural = _("custom field values")
+        constraints = [models.UniqueConstraint(fields=["user", "field"], name="accounts_customvalue_unique")]
+        indexes = [models.Index(fields=["field", "user"], name="customvalue_field_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.field_id}"

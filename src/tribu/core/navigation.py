@@ -27,7 +27,7 @@ AREAS = [
     Area("feed", _("Feed"), "feed:index", "feed"),
     Area("groups", _("Groups"), "groups:index", "groups"),
     Area("events", _("Events"), "events:index", "events"),
-    Area("directory", _("Directory"), "accounts:directory", "directory"),
+    Area("directory", _("Directory"), "directory:index", "directory"),
     Area("library", _("Library"), "library:index", "library"),
     Area("chat", _("Chat"), "chat:index", "chat"),
     Area("admin", _("Admin"), "core:admin_home", "admin", team_only=True),

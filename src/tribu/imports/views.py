@@ -1,0 +1,1 @@
+"""Views (thin adapters around actions, queries and policies)."""
