@@ -56,3 +56,50 @@ def areas_for(user: Any, current_path: str) -> list[dict[str, Any]]:
         active = current_path == url if url == "/" else current_path.startswith(url)
         items.append({"key": area.key, "label": area.label, "url": url, "icon": area.icon, "active": active})
     return items
+
+
+@dataclass(frozen=True)
+class Tab:
+    label: str | Promise
+    url_name: str
+    prefix: bool = False  # active on every page under the URL, not only on the URL itself
+
+
+# The tabs of the administration area and of the account settings. Like the areas, a tab shows once
+# its URL exists; apps add theirs here (one line each) rather than editing the templates.
+ADMIN_TABS = [
+    Tab(_("Overview"), "core:admin_home"),
+    Tab(_("Community settings"), "core:community_settings"),
+    Tab(_("Members and roles"), "core:members"),
+    Tab(_("Membership tiers"), "memberships:manage_tiers", prefix=True),
+    Tab(_("Memberships"), "memberships:manage_memberships", prefix=True),
+    Tab(_("Companies"), "companies:manage", prefix=True),
+    Tab(_("Profile fields"), "profile:manage_fields", prefix=True),
+    Tab(_("Import and export"), "imports:index", prefix=True),
+    Tab(_("Personal data requests"), "privacy:manage", prefix=True),
+    Tab(_("Audit log"), "core:audit_log"),
+    Tab(_("Sent emails"), "core:outbox", prefix=True),
+]
+ACCOUNT_TABS = [
+    Tab(_("Account"), "accounts:settings"),
+    Tab(_("Profile"), "profile:edit"),
+    Tab(_("Membership"), "memberships:mine", prefix=True),
+    Tab(_("Email"), "account_email"),
+    Tab(_("Password"), "account_change_password"),
+    Tab(_("Two-factor authentication"), "mfa_index"),
+    Tab(_("Sessions"), "usersessions_list"),
+    Tab(_("Notifications"), "core:notification_preferences"),
+    Tab(_("API tokens"), "api:tokens"),
+    Tab(_("Personal data"), "privacy:mine", prefix=True),
+]
+
+
+def tabs_for(tabs: list[Tab], current_path: str) -> list[dict[str, Any]]:
+    items = []
+    for tab in tabs:
+        url = _url(tab.url_name)
+        if url is None:
+            continue
+        active = current_path.startswith(url) if tab.prefix else current_path == url
+        items.append({"label": tab.label, "url": url, "active": active})
+    return items
