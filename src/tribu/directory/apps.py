@@ -6,3 +6,8 @@ class DirectoryConfig(AppConfig):
     name = "tribu.directory"
     label = "directory"
     verbose_name = _("Directory")
+
+    def ready(self) -> None:
+        from tribu.core.activity_text import describe_verb
+
+        describe_verb("member.contacted", _("%(who)s wrote to a member through the directory"))

@@ -1,6 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "directory"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:user_id>/contact/", views.contact, name="contact"),
+]
