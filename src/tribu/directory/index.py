@@ -62,7 +62,7 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
 
 def refresh(user_ids: Iterable[int]) -> int:
     """Rebuild the entries of these members now; members that no longer exist lose theirs."""
-    ids = sorted({int(i) for i in user_ids})
+    ids = sorted({int(i) for i in user_ids if i is not None})
     done = 0
     for chunk in _chunks(ids, CHUNK):
         done += _refresh_chunk(chunk)
