@@ -1,6 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "imports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/mapping/", views.mapping, name="mapping"),
+    path("<int:pk>/preview/", views.preview, name="preview"),
+    path("<int:pk>/apply/", views.apply, name="apply"),
+    path("<int:pk>/", views.job_detail, name="job"),
+    path("<int:pk>/progress/", views.progress, name="progress"),
+    path("export/members/", views.export_members, name="export_members"),
+    path("export/companies/", views.export_companies, name="export_companies"),
+]

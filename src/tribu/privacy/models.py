@@ -34,3 +34,45 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.granted}"
+
+
+class ErasureStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Erased")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ErasureRequest(models.Model):
+    """A request to erase a member's personal data: made by the member, or entered by the team for
+    someone who wrote in. Once processed, the member row it points to is anonymised."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="erasure_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_member = models.BooleanField(_("asked by the member"), default=True)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ErasureStatus.choices, default=ErasureStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    processed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in ErasureStatus]), name="privacy_erasure_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="pending"), name="privacy_one_pending_erasure_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.status}"
