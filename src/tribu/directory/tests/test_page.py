@@ -23,14 +23,14 @@ TEAM = {"admin", "staff"}
 def names(response) -> list[str]:
     """Member names on the result cards, in order (suggestions left out)."""
     html = response.content.decode()
-    html = html.split('id="like-you-title"')[-1] if "like-you-title" in html else html
-    if "All members</h2>" in html:
-        html = html.split("All members</h2>")[1]
+    if 'id="directory-results"' not in html:
+        return []
+    html = html.split('id="directory-results"')[1].split("</ul>")[0]
     return [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(r'<h3 class="member-name">(.*?)</h3>', html)]
 
 
 def count(response) -> int:
-    match = re.search(r'aria-live="polite">(\d+) members?<', response.content.decode())
+    match = re.search(r'aria-live="polite">(\d+) membres?<', response.content.decode())
     assert match, "no announced result count"
     return int(match.group(1))
 
@@ -200,7 +200,7 @@ def test_people_like_you_ranks_shared_interests_skills_and_place(client, mia):
     add_member("Nobody Alike", interests=("Golf",))
     client.force_login(mia)
     body = client.get(URL).content.decode()
-    section = body.split('id="like-you-title"')[1].split("All members</h2>")[0]
+    section = body.split('id="directory-suggestions"')[1].split("</ul>")[0]
     suggested = [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(r'<h3 class="member-name">(.*?)</h3>', section)]
     assert suggested == ["Twin Twin", "Some Some"]
     # Not shown once the viewer searches.
