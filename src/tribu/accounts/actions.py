@@ -32,6 +32,9 @@ def accept_charter(user: User) -> None:
     user.charter_accepted_at = timezone.now()
     user.save(update_fields=["charter_accepted_at"])
     record(user, "charter.accepted", user)
+    from tribu.privacy.actions import record_charter_consent  # the consent record: text + version
+
+    record_charter_consent(user)
 
 
 def change_role(actor: Any, target: User, new_role: str) -> User:
