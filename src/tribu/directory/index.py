@@ -175,7 +175,7 @@ def _refresh_chunk(ids: list[int]) -> int:
 
     now = timezone.now()
     entries: list[DirectoryEntry] = []
-    terms: list[DirectoryTerm] = []
+    terms: list[tuple[int, str, int, str, float | None, bool]] = []
     for user in users:
         profile = getattr(user, "profile", None)
         try:
@@ -229,10 +229,7 @@ def _refresh_chunk(ids: list[int]) -> int:
 
         def term(kind: str, key: Any, field: str = "", ref: int = 0, number: float | None = None,
                  user_id: int = user.pk, restricted: list[str] = restricted) -> None:
-            terms.append(
-                DirectoryTerm(entry_id=user_id, kind=kind, ref=ref, key=str(key)[:160], number=number,
-                              staff_only=field in restricted)
-            )
+            terms.append((user_id, str(kind), ref, str(key)[:160], number, field in restricted))
 
         for tag_id, _ in skills:
             term(TermKind.SKILL, tag_id, "skills")
@@ -265,5 +262,26 @@ def _refresh_chunk(ids: list[int]) -> int:
                 f.name for f in DirectoryEntry._meta.concrete_fields if f.name != "user"
             ],
         )
-        DirectoryTerm.objects.bulk_create(terms, batch_size=2000)
+        _insert_terms(terms)
     return len(entries)
+
+
+TERM_COLUMNS = ("entry_id", "kind", "ref", "key", "number", "staff_only")
+
+
+def _insert_terms(rows: list[tuple[int, str, int, str, float | None, bool]]) -> None:
+    """Many small rows: COPY on PostgreSQL (psycopg 3), a bulk insert elsewhere."""
+    from django.db import connection
+
+    from .models import DirectoryTerm
+
+    raw = getattr(connection.cursor(), "cursor", None) if connection.vendor == "postgresql" else None
+    if raw is not None and hasattr(raw, "copy"):
+        table = DirectoryTerm._meta.db_table
+        with raw.copy(f"COPY {table} ({', '.join(TERM_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    DirectoryTerm.objects.bulk_create(
+        [DirectoryTerm(**dict(zip(TERM_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+    )

@@ -37,6 +37,7 @@ from .text import search_words
 PAGE_SIZE = 24
 MAX_VALUES = 20  # per filter
 FACET_CACHE_SECONDS = 600
+FIELDS_CACHE_SECONDS = 60  # a custom field an admin changes shows in the filters within a minute
 TOP = {"skill": 12, "interest": 12, "city": 12, "company": 12, "region": 20, "country": 20, "tier": 50}
 SORTS = {
     "name": gettext_lazy("Name"),
@@ -80,13 +81,17 @@ class Viewer:
 
 
 def viewer_for(user: Any) -> Viewer:
-    """One query: the filterable custom fields ``user`` may see."""
-    levels = audience_levels(user)
-    fields = list(
-        CustomField.objects.filter(
-            active=True, directory_filter=True, visibility__in=levels, kind__in=FILTERABLE_KINDS
-        ).order_by("position", "id")
-    )
+    """The filterable custom fields ``user`` may see (one query, then cached for a minute)."""
+    levels = sorted(audience_levels(user))
+    key = f"directory:fields:{','.join(levels)}"
+    fields = cache.get(key)
+    if fields is None:
+        fields = list(
+            CustomField.objects.filter(
+                active=True, directory_filter=True, visibility__in=levels, kind__in=FILTERABLE_KINDS
+            ).order_by("position", "id")
+        )
+        cache.set(key, fields, FIELDS_CACHE_SECONDS)
     return Viewer(user=user, team=core_policies.is_team(user), fields=fields)
 
 
@@ -338,14 +343,28 @@ def _mark_selected(result: list[dict[str, Any]], filters: Filters, viewer: Viewe
 # --- Cards --------------------------------------------------------------------------------------
 
 
+_PROFILE_URL_FORMS = (lambda i: ((i,), {}), lambda i: ((), {"user_id": i}), lambda i: ((), {"pk": i}))
+_profile_url_form: list = []  # which argument form ``profile:detail`` takes, found once per process
+
+
 def profile_url(user_id: int) -> str | None:
     """The member's profile page, once the profile app provides ``profile:detail``."""
-    for args, kwargs in (((user_id,), {}), ((), {"user_id": user_id}), ((), {"pk": user_id})):
-        try:
-            return reverse("profile:detail", args=args, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return None
+    if not _profile_url_form:
+        found = None
+        for form in _PROFILE_URL_FORMS:
+            args, kwargs = form(1)
+            try:
+                reverse("profile:detail", args=args, kwargs=kwargs)
+            except NoReverseMatch:
+                continue
+            found = form
+            break
+        _profile_url_form.append(found)
+    form = _profile_url_form[0]
+    if form is None:
+        return None
+    args, kwargs = form(user_id)
+    return reverse("profile:detail", args=args, kwargs=kwargs)
 
 
 def card(viewer: Viewer, entry: DirectoryEntry) -> dict[str, Any]:
