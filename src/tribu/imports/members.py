@@ -10,11 +10,12 @@ An empty cell leaves the member's current value alone (an import never clears da
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -391,7 +392,7 @@ class MemberImporter:
             values = {k: v for k, v in row.user.items() if k != "role"}
             new_users.append(User(
                 email=row.email, role=role, is_staff=role in TEAM_ROLES, is_superuser=role == Role.ADMIN,
-                password=make_password(None), date_joined=now, **values,
+                password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20), date_joined=now, **values,
             ))
         User.objects.bulk_create(new_users)
         for user in new_users:
