@@ -83,12 +83,14 @@ class CompanyImporter:
                     row.errors.append(str(exc))
             if not row.values.get("name") and not row.values.get("siret") and not row.errors:
                 row.errors.append(_("the name or the SIRET is missing"))
-            key = (row.values.get("siret") or "").strip() or F.normalise(row.values.get("name", ""))
-            if key:
-                if key in seen:
-                    row.errors.append(_("duplicate of line %(line)s") % {"line": seen[key]})
-                else:
-                    seen[key] = row.line
+            # Same SIRET twice, or a row without SIRET naming a company already in the file: duplicates.
+            siret, name = row.values.get("siret", ""), F.normalise(row.values.get("name", ""))
+            key = f"siret:{siret}" if siret else f"name:{name}"
+            if key in seen and (siret or name):
+                row.errors.append(_("duplicate of line %(line)s") % {"line": seen[key]})
+            else:
+                for k in ([f"siret:{siret}"] if siret else []) + ([f"name:{name}"] if name else []):
+                    seen.setdefault(k, row.line)
             if row.errors:
                 row.status = "error"
             result.append(row)

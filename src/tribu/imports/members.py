@@ -143,6 +143,8 @@ class MemberImporter:
             value = cells[index] if index < len(cells) else ""
             if isinstance(value, str):
                 value = value.strip()
+                if value[:2] in ("'=", "'+", "'-", "'@"):
+                    value = value[1:]  # the apostrophe our exports put before formula-like text
             if value in ("", None):
                 if target.startswith("cf:"):
                     cf = self.custom_fields.get(target[3:])

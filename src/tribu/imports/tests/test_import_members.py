@@ -93,7 +93,7 @@ def test_reimporting_the_same_file_changes_nothing_and_records_nothing(alice, re
 def test_an_update_changes_only_what_differs_and_empty_cells_keep_values(alice, ref):
     run_import(alice, to_csv([["lea@exemple.fr", "Léa", "Martin", "Rennes", "python", "membre", "", "", "Bretagne"]]))
     lea = User.objects.get(email="lea@exemple.fr")
-    job, preview = run_import(alice, to_csv([["LEA@exemple.fr", "Léa", "", "Brest", "", "", "", "", "alsace"]]))
+    _job, preview = run_import(alice, to_csv([["LEA@exemple.fr", "Léa", "", "Brest", "", "", "", "", "alsace"]]))
     assert preview["update"] == 1
     lea.refresh_from_db()
     assert lea.last_name == "Martin"  # empty cell: kept
@@ -101,7 +101,7 @@ def test_an_update_changes_only_what_differs_and_empty_cells_keep_values(alice, 
     assert CustomFieldValue.objects.get(user=lea).value == "alsace"
     assert list(lea.profile.skills.values_list("name", flat=True)) == ["python"]
     activity = Activity.objects.get(verb="member.import_updated", target_id=str(lea.pk))
-    assert activity.actor == alice and activity.data["fields"] == ["cf:%s" % ref["region"].pk, "city"]
+    assert activity.actor == alice and activity.data["fields"] == ["cf:{}".format(ref["region"].pk), "city"]
 
 
 def test_membership_and_company_columns(alice, ref):
@@ -110,7 +110,7 @@ def test_membership_and_company_columns(alice, ref):
             ["b@exemple.fr", "membre", "01/01/2020", "31/12/2020", "acme"],
             ["c@exemple.fr", "", "01/01/2026", "", "Inconnue SARL"],
             ["d@exemple.fr", "membre", "01/01/2026", "01/01/2025", ""]]
-    job, preview = run_import(alice, to_csv(rows, headers=headers))
+    job, _preview = run_import(alice, to_csv(rows, headers=headers))
     assert Membership.objects.get(user__email="a@exemple.fr").status == "active"
     assert Membership.objects.get(user__email="b@exemple.fr").status == "expired"
     assert CompanyMember.objects.filter(company=ref["company"]).count() == 2
@@ -192,7 +192,7 @@ def test_new_members_can_be_invited_by_email(alice, ref, smtp_server, django_cap
 
 
 def test_a_large_file_runs_as_a_background_job_that_can_run_again(alice, ref, django_capture_on_commit_callbacks):
-    rows, expected = member_rows(600, messy=False)
+    rows, _expected = member_rows(600, messy=False)
     job = actions.start_import(alice, SimpleUploadedFile("big.csv", to_csv(rows)), "members")
     actions.preview_import(alice, job)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -220,6 +220,6 @@ def test_ten_thousand_messy_rows(alice, ref, django_capture_on_commit_callbacks)
     job, preview = run_import(alice, data, capture=django_capture_on_commit_callbacks)
     assert job.counts == {"create": expected["valid"], "update": 0, "unchanged": 0, "error": expected["error"]}
     assert User.objects.filter(email__endswith="@exemple.fr").count() == expected["valid"]
-    job, preview = run_import(alice, data, capture=django_capture_on_commit_callbacks)
+    job, _preview = run_import(alice, data, capture=django_capture_on_commit_callbacks)
     assert job.counts == {"create": 0, "update": 0, "unchanged": expected["valid"], "error": expected["error"]}
 
