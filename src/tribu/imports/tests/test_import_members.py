@@ -217,7 +217,7 @@ def test_a_large_file_runs_as_a_background_job_that_can_run_again(alice, ref, dj
 def test_ten_thousand_messy_rows(alice, ref, django_capture_on_commit_callbacks):
     rows, expected = member_rows(10_000)
     data = to_csv(rows, encoding="latin-1")
-    job, preview = run_import(alice, data, capture=django_capture_on_commit_callbacks)
+    job, _preview = run_import(alice, data, capture=django_capture_on_commit_callbacks)
     assert job.counts == {"create": expected["valid"], "update": 0, "unchanged": 0, "error": expected["error"]}
     assert User.objects.filter(email__endswith="@exemple.fr").count() == expected["valid"]
     job, _preview = run_import(alice, data, capture=django_capture_on_commit_callbacks)
