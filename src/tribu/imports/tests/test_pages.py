@@ -166,7 +166,7 @@ def test_member_export_filters_and_columns(client, bob, members):
     rows = read_csv(response)
     assert rows[0] == ["Email", "Membership tier (slug or name)", "Membership end date", "Company (name or SIRET)",
                        "Home region"]
-    assert rows[1:] == [[f"p{i}@exemple.fr", "Premium", "2026-12-31", "Acme", "Bretagne"] for i in range(3)]
+    assert rows[1:] == [[f"p{i}@exemple.fr", "Premium", "2026-12-31", "Acme", "Brittany"] for i in range(3)]
     guests = read_csv(client.get(url, {"format": "csv", "role": "guest", "q": "exemple", "delimiter": ",",
                                        "columns": ["email", "city"]}), delimiter=",")
     assert guests[1:] == [["p0@exemple.fr", "'=HYPERLINK(\"x\")"], ["p2@exemple.fr", "Lyon"], ["p4@exemple.fr", "Lyon"]]

@@ -22,7 +22,7 @@ from tribu.privacy.models import Consent, ErasureRequest
 
 pytestmark = pytest.mark.django_db
 ROLES = ["admin", "staff", "animator", "member", "guest", "anonymous"]
-PASSWORD = "correct horse battery"  # noqa: S105 (the fixtures' password)
+PASSWORD = "correct horse battery"
 
 
 def login(client, users_by_role, role):
