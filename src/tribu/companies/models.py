@@ -69,7 +69,19 @@ class Company(models.Model):
         verbose_name = _("member company")
         verbose_name_plural = _("member companies")
         ordering = ["name"]
-        indexes = [models.Index(fields=["name"], name="company_name")]
+        indexes = [
+            models.Index(fields=["name"], name="company_name"),
+            models.Index(fields=["partner_level", "name"], name="company_partner_level"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siret"], condition=~models.Q(siret=""), name="company_siret_unique",
+                violation_error_message=_("Another company already has this SIRET number."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(page_visibility__in=["public", "members"]), name="company_page_visibility_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -126,3 +138,16 @@ class CompanyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.company_id}"
+
+
+def invitation_state(invitation: CompanyInvitation, now=None) -> str:
+    """``open``, ``accepted``, ``revoked`` or ``expired``."""
+    from django.utils import timezone
+
+    if invitation.accepted_at is not None:
+        return "accepted"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.expires_at <= (now or timezone.now()):
+        return "expired"
+    return "open"
