@@ -1,3 +1,4 @@
+# ruff: noqa: SIM905 - the word lists read better as sentences
 """Members directory search on PostgreSQL with many members: Tribu's code path vs the bare SQL.
 
     .venv/bin/python bench/directory.py [--members 100000] [--runs 200] [--keep] [--no-save]
@@ -324,10 +325,11 @@ def measure(runs: int, server: str) -> dict:
 
         def through_psycopg(where: str = where, args: list = args, order: str = order) -> int:
             with bare.cursor() as cursor:
-                cursor.execute(f"SELECT count(*) FROM directory_directoryentry WHERE {where}", args)
+                cursor.execute(f"SELECT count(*) FROM directory_directoryentry WHERE {where}", args)  # noqa: S608
                 total = cursor.fetchone()[0]
                 cursor.execute(
-                    f"SELECT {COLUMNS} FROM directory_directoryentry WHERE {where} ORDER BY {order} LIMIT 24", args
+                    f"SELECT {COLUMNS} FROM directory_directoryentry WHERE {where} ORDER BY {order} LIMIT 24",  # noqa: S608
+                    args,
                 )
                 return total + len(cursor.fetchall())
 

@@ -79,14 +79,7 @@ def contact(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request,
         "directory/contact.html",
-        {"form": form, "recipient": recipient, "card": _recipient_card(request, recipient)},
+        {"form": form, "recipient": recipient},
         status=400 if form.is_bound and form.errors else 200,
     )
 
-
-def _recipient_card(request: HttpRequest, recipient: object) -> dict | None:
-    from .models import DirectoryEntry
-
-    entry = DirectoryEntry.objects.filter(pk=recipient.pk).defer("search_members", "search_staff").first()
-    return queries.card(queries.Viewer(user=request.user, team=policies.sees_hidden_members(request.user),
-                                       fields=[]), entry) if entry else None

@@ -108,7 +108,9 @@ def test_a_bad_message_is_a_400_with_the_reason(client, mia):
     assert not Activity.objects.filter(verb="member.contacted").exists()
 
 
-def test_senders_are_limited_per_hour_with_a_translated_429(client, mia, smtp_server, django_capture_on_commit_callbacks):
+def test_senders_are_limited_per_hour_with_a_translated_429(
+    client, mia, smtp_server, django_capture_on_commit_callbacks
+):
     per_hour = CONTACT_LIMITS[0][1]
     recipients = [add_member(f"Destinataire {i}") for i in range(per_hour + 1)]
     client.force_login(mia)

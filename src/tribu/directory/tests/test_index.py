@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from django.core.management import call_command
+from django.utils import timezone
 
 from tribu.directory.index import rebuild, refresh, refresh_on_commit, refresh_stale
 from tribu.directory.models import DirectoryEntry, DirectoryTerm

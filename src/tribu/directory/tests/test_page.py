@@ -192,7 +192,9 @@ def test_pages_of_24_keep_the_filters_in_their_links(client, mia):
 
 
 def test_people_like_you_ranks_shared_interests_skills_and_place(client, mia):
-    add_member("Mia Membre", user=mia, city="Rennes", region="Bretagne", skills=("Python",), interests=("Voile", "Jazz"))
+    add_member(
+        "Mia Membre", user=mia, city="Rennes", region="Bretagne", skills=("Python",), interests=("Voile", "Jazz")
+    )
     add_member("Twin Twin", city="Rennes", region="Bretagne", skills=("Python",), interests=("Voile", "Jazz"))
     add_member("Some Some", interests=("Voile",))
     add_member("Hidden Twin", city="Rennes", skills=("Python",), interests=("Voile", "Jazz"), hidden=True)
