@@ -485,8 +485,9 @@ class MemberImporter:
             rows = [r for r in todo if kind in r.tags and (r.status == "create" or attr in r.changed)]
             if not rows:
                 continue
-            profile_ids = [users[r.email].pk for r in rows]
-            through.objects.filter(profile_id__in=profile_ids).delete()
+            replaced = [users[r.email].pk for r in rows if r.status == "update"]
+            if replaced:
+                through.objects.filter(profile_id__in=replaced).delete()
             links = []
             for row in rows:
                 pid = users[row.email].pk
@@ -562,24 +563,20 @@ class MemberImporter:
         CompanyMember.objects.bulk_create(new)
 
     def _write_activities(self, todo: list[Row], users: dict[str, User], memberships: dict) -> None:
-        """One activity per created or updated member (and per membership written), in one INSERT.
-        Same shape as ``core.activity.record`` (which writes one row per call)."""
+        """One activity per created or updated member, in one INSERT (same shape as ``core.activity.record``,
+        which writes one row per call). A membership written by the row is named in the activity's data."""
         actor = self.actor if getattr(self.actor, "is_authenticated", False) else None
         user_type = ContentType.objects.get_for_model(User)
-        membership_type = ContentType.objects.get_for_model(Membership)
         activities = []
         for row in todo:
             user = users[row.email]
-            fields = sorted(row.changed) if row.status == "update" else []
-            activities.append(Activity(
-                actor=actor, verb="member.imported" if row.status == "create" else "member.import_updated",
-                target_type=user_type, target_id=str(user.pk), data={"job": self.job_id, "fields": fields},
-            ))
+            data: dict[str, Any] = {"job": self.job_id, "fields": sorted(row.changed) if row.status == "update" else []}
             if row.email in memberships:
                 action, membership = memberships[row.email]
-                activities.append(Activity(
-                    actor=actor, verb="membership.imported", target_type=membership_type,
-                    target_id=str(membership.pk), data={"job": self.job_id, "tier": membership.tier_id,
-                                                        "status": membership.status, "created": action == "create"},
-                ))
+                data["membership"] = {"id": membership.pk, "tier": membership.tier_id, "status": membership.status,
+                                      "created": action == "create"}
+            activities.append(Activity(
+                actor=actor, verb="member.imported" if row.status == "create" else "member.import_updated",
+                target_type=user_type, target_id=str(user.pk), data=data,
+            ))
         Activity.objects.bulk_create(activities)
