@@ -216,3 +216,22 @@ def test_company_export(client, bob, english):
     rows = read_csv(client.get(reverse("imports:export_companies"), params))
     assert rows == [["Name", "SIRET", "Size", "Attached members"], ["Zeta", "11111111111111", "10-49", "0"]]
     assert Activity.objects.filter(verb="companies.exported", audit=True).exists()
+
+
+def test_the_imports_page_runs_the_same_queries_whatever_the_number_of_imports(
+    client, alice, django_assert_num_queries
+):
+    client.force_login(alice)
+    ImportJob.objects.create(filename="a.csv", created_by=alice, headers=["Email"])
+    client.get(reverse("imports:index"))  # warm caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("imports:index")).status_code == 200
+    for i in range(15):
+        ImportJob.objects.create(filename=f"f{i}.csv", created_by=alice, headers=["Email"],
+                                 report=[[2, "x", "error", []]])
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("imports:index"))
+    assert page.content.decode().count("Alice Admin") >= 16

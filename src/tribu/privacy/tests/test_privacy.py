@@ -271,3 +271,21 @@ def test_newsletter_toggles_keep_their_history(client, mia):
     assert not has_consent(mia, "newsletter") and has_consent(mia, "event_announcements")
     page = client.get(reverse("privacy:mine")).content.decode()
     assert page.count(" checked") == 1 and 'name="event_announcements" id="id_event_announcements" checked' in page
+
+
+def test_the_requests_page_runs_the_same_queries_whatever_the_number_of_requests(client, bob, mia, gina,
+                                                                                  django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(bob)
+    actions.request_erasure(mia, mia)
+    client.get(reverse("privacy:manage"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("privacy:manage"))
+    for i in range(10):
+        user = User.objects.create_user(f"u{i}@example.org", display_name=f"U{i}")
+        actions.request_erasure(bob, user, note=f"lettre {i}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("privacy:manage"))
+    assert "lettre 9" in page.content.decode()
