@@ -23,6 +23,7 @@ from .text import normalise
 CHUNK = 1000
 SYNC_LIMIT = 200  # more members than this at once: refreshed by a background task
 FACETS_VERSION_KEY = "directory:version"
+EPOCH_KEY = "directory:epoch"
 FILTERABLE_KINDS = ("single_choice", "multiple_choice", "boolean", "number")
 
 
@@ -48,11 +49,29 @@ def bump_version() -> None:
 
 
 def current_version() -> int:
-    version = cache.get(FACETS_VERSION_KEY)
-    if version is None:
-        cache.add(FACETS_VERSION_KEY, 1, None)
-        version = cache.get(FACETS_VERSION_KEY, 1)
-    return int(version)
+    return _counter(FACETS_VERSION_KEY)
+
+
+def bump_epoch() -> None:
+    """Forget every cached count and suggestion, including those kept for a few minutes whatever
+    the changes (unfiltered facets): called when who is listed, or what they restrict, changed."""
+    bump_version()
+    try:
+        cache.incr(EPOCH_KEY)
+    except ValueError:
+        cache.set(EPOCH_KEY, 1, None)
+
+
+def current_epoch() -> int:
+    return _counter(EPOCH_KEY)
+
+
+def _counter(key: str) -> int:
+    value = cache.get(key)
+    if value is None:
+        cache.add(key, 1, None)
+        value = cache.get(key, 1)
+    return int(value)
 
 
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
@@ -64,9 +83,14 @@ def refresh(user_ids: Iterable[int]) -> int:
     """Rebuild the entries of these members now; members that no longer exist lose theirs."""
     ids = sorted({int(i) for i in user_ids if i is not None})
     done = 0
+    privacy_changed = False
     for chunk in _chunks(ids, CHUNK):
-        done += _refresh_chunk(chunk)
-    if ids:
+        count, changed = _refresh_chunk(chunk)
+        done += count
+        privacy_changed = privacy_changed or changed
+    if privacy_changed:
+        bump_epoch()
+    elif ids:
         bump_version()
     return done
 
@@ -83,11 +107,11 @@ def rebuild(*, chunk: int = CHUNK) -> int:
         ids = list(User.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk])
         if not ids:
             break
-        done += _refresh_chunk(ids)
+        done += _refresh_chunk(ids)[0]
         last = ids[-1]
     # Entries cascade with their user; this only catches rows left by a raw delete.
     DirectoryEntry.objects.exclude(user__in=User.objects.values("pk")).delete()
-    bump_version()
+    bump_epoch()
     return done
 
 
@@ -152,7 +176,8 @@ def _custom_terms(value: Any, kind: str) -> list[tuple[str, float | None]]:
     return [(str(value)[:160], None)]
 
 
-def _refresh_chunk(ids: list[int]) -> int:
+def _refresh_chunk(ids: list[int]) -> tuple[int, bool]:
+    """Rebuild these entries; also says whether who is listed, or what they restrict, changed."""
     from tribu.accounts.models import CustomFieldValue, Profile, User, Visibility
     from tribu.accounts.policies import field_visibility
 
@@ -248,6 +273,10 @@ def _refresh_chunk(ids: list[int]) -> int:
             for key, number in _custom_terms(value, kind):
                 term(TermKind.FIELD, key, ref=field_id, number=number)
 
+    before = {pk: (listed, sorted(restricted or [])) for pk, listed, restricted in
+              DirectoryEntry.objects.filter(pk__in=ids).values_list("pk", "listed", "restricted")}
+    after = {e.user_id: (e.listed, sorted(e.restricted)) for e in entries}
+    privacy_changed = any(before.get(pk, after[pk]) != after[pk] for pk in after) or bool(set(before) - set(after))
     with transaction.atomic():
         DirectoryTerm.objects.filter(entry_id__in=ids).delete()
         gone = [i for i in ids if i not in found]
@@ -263,7 +292,7 @@ def _refresh_chunk(ids: list[int]) -> int:
             ],
         )
         _insert_terms(terms)
-    return len(entries)
+    return len(entries), privacy_changed
 
 
 TERM_COLUMNS = ("entry_id", "kind", "ref", "key", "number", "staff_only")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -30,13 +31,15 @@ from tribu.core import policies as core_policies
 from tribu.core.i18n_fields import localized
 
 from .backends import get_backend
-from .index import FILTERABLE_KINDS, current_version
+from .index import FILTERABLE_KINDS, current_epoch, current_version
 from .models import DirectoryEntry, DirectoryTerm, TermKind
 from .text import search_words
 
 PAGE_SIZE = 24
 MAX_VALUES = 20  # per filter
 FACET_CACHE_SECONDS = 600
+UNFILTERED_FACETS_SECONDS = 300
+LIKE_CACHE_SECONDS = 600
 FIELDS_CACHE_SECONDS = 60  # a custom field an admin changes shows in the filters within a minute
 TOP = {"skill": 12, "interest": 12, "city": 12, "company": 12, "region": 20, "country": 20, "tier": 50}
 SORTS = {
@@ -275,8 +278,12 @@ def _choice_label(custom_field: CustomField, value: str) -> str:
 
 def facets(viewer: Viewer, filters: Filters, entries: QuerySet[DirectoryEntry]) -> list[dict[str, Any]]:
     """The facets of the current result set, for the page and the API (cached until the index changes)."""
-    key = "directory:facets:{}:{}:{}:{}:{}".format(
-        current_version(), int(viewer.team), ",".join(map(str, viewer.field_ids)), get_language(), filters.cache_key()
+    # Narrowed searches are counted afresh after any change to the index; the unfiltered facets
+    # (the costliest: every member) are kept for a few minutes, unless who is listed changed.
+    freshness = f"v{current_version()}" if filters.narrowed else f"t{int(time.time() // UNFILTERED_FACETS_SECONDS)}"
+    key = "directory:facets:{}:{}:{}:{}:{}:{}".format(
+        current_epoch(), freshness, int(viewer.team), ",".join(map(str, viewer.field_ids)), get_language(),
+        filters.cache_key(),
     )
     cached = cache.get(key)
     if cached is not None:
@@ -402,11 +409,12 @@ LIKE_WEIGHTS = {TermKind.INTEREST: 3, TermKind.SKILL: 2, TermKind.CITY: 2, TermK
 
 def people_like_you(viewer: Viewer, limit: int = 6) -> list[DirectoryEntry]:
     """Up to ``limit`` listed members sharing the most interests, skills, city and region with the
-    viewer, never the viewer or hidden members, matched only on what members may see. Two queries."""
+    viewer, never the viewer or hidden members, matched only on what members may see. Two queries,
+    then kept for ten minutes (or until someone hides or restricts their profile)."""
     user_id = getattr(viewer.user, "pk", None)
     if user_id is None:
         return []
-    key = f"directory:like:{current_version()}:{user_id}:{limit}"
+    key = f"directory:like:{current_epoch()}:{user_id}:{limit}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -433,7 +441,7 @@ def people_like_you(viewer: Viewer, limit: int = 6) -> list[DirectoryEntry]:
         .defer("search_members", "search_staff")
         .order_by("-score", "sort_name", "pk")[:limit]
     )
-    cache.set(key, people, FACET_CACHE_SECONDS)
+    cache.set(key, people, LIKE_CACHE_SECONDS)
     return people
 
 
