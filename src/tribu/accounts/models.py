@@ -234,3 +234,34 @@ class CustomFieldValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.field_id}"
+
+
+class SignupField(models.Model):
+    """One question of the signup form after the name: a standard profile field (``standard``) or a
+    custom field (``custom_field``), in ``position`` order. ``required`` applies to standard fields;
+    a custom field's own ``required`` flag says whether it is required (everywhere, signup included)."""
+
+    standard = models.CharField(_("standard field"), max_length=32, blank=True)
+    custom_field = models.OneToOneField(
+        CustomField, on_delete=models.CASCADE, null=True, blank=True, related_name="signup_entry"
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    required = models.BooleanField(_("required"), default=False)
+
+    class Meta:
+        verbose_name = _("signup form field")
+        verbose_name_plural = _("signup form fields")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(standard="") & models.Q(custom_field__isnull=False))
+                | (~models.Q(standard="") & models.Q(custom_field__isnull=True)),
+                name="accounts_signupfield_one_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["standard"], condition=~models.Q(standard=""), name="accounts_signupfield_standard_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.standard or str(self.custom_field)
