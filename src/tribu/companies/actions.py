@@ -485,7 +485,10 @@ def accept_invitation(user: Any, token: str) -> CompanyMember:
     with transaction.atomic():
         invitation = find_invitation(token)
         if invitation is not None:
-            invitation = CompanyInvitation.objects.select_for_update().select_related("company").get(pk=invitation.pk)
+            # Lock the invitation row only: the company row is locked by ``_attach``, which counts seats.
+            invitation = (
+                CompanyInvitation.objects.select_for_update(of=("self",)).select_related("company").get(pk=invitation.pk)
+            )
         refusal = refusal_for(invitation)
         if refusal is not None:
             raise refusal
