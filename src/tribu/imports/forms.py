@@ -58,6 +58,10 @@ class ApplyForm(forms.Form):
         label=_("Invite the new members by email (a link to choose their password)"), required=False
     )
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
 
 FORMATS = [("csv", _("CSV (Excel-friendly)")), ("xlsx", _("Excel (XLSX)"))]
 DELIMITERS = [(";", _("Semicolon (Excel in French)")), (",", _("Comma"))]

@@ -16,6 +16,7 @@ class ConsentsForm(forms.Form):
     event_announcements = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["newsletter"].label = consent_text(ConsentKind.NEWSLETTER)
         self.fields["event_announcements"].label = consent_text(ConsentKind.EVENT_ANNOUNCEMENTS)
