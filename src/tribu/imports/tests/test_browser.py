@@ -35,8 +35,8 @@ def signed_in_page(browser: Any, live_server: Any, user: Any) -> tuple[Any, list
     client = Client()
     client.force_login(user)
     context = browser.new_context(viewport={"width": 375, "height": 800})
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
