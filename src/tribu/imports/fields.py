@@ -10,7 +10,6 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -128,8 +127,6 @@ def guess_mapping(kind: str, headers: list[str], custom_fields: list[Any] = ()) 
 
 _URL = URLValidator(schemes=["http", "https"])
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
-_TRUE = {"1", "oui", "o", "yes", "y", "true", "vrai", "x"}
-_FALSE = {"0", "non", "n", "no", "false", "faux"}
 
 
 def parse_email(value: str) -> str:
@@ -177,68 +174,14 @@ def split_list(value: str) -> list[str]:
     return list(seen.values())
 
 
-def parse_bool(value: Any) -> bool:
-    text = normalise(str(value))
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(_("expected yes or no, not « %(value)s »") % {"value": value})
+def parse_custom(field: Any, value: Any) -> Any:
+    """The JSON value stored in ``CustomFieldValue.value`` for one cell, validated by the accounts
+    app's per-kind rules (the same as the profile page and the API), the reason naming the field."""
+    from tribu.accounts.custom_fields import clean_value
 
-
-def parse_number(value: Any) -> int | float:
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if field.kind == "file":
+        raise ValueError(_("%(field)s: this kind of field cannot be imported") % {"field": field.label})
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("not a number: « %(value)s »") % {"value": value}) from None
-    if not number.is_finite():
-        raise ValueError(_("not a number: « %(value)s »") % {"value": value})
-    return int(number) if number == number.to_integral_value() else float(number)
-
-
-def _choice_lookup(field: Any) -> dict[str, str]:
-    lookup = {}
-    for choice in field.choices or []:
-        value = str(choice.get("value", ""))
-        for name in (value, choice.get("label_fr", ""), choice.get("label_en", "")):
-            if name:
-                lookup[normalise(name)] = value
-    return lookup
-
-
-def parse_custom(field: Any, value: Any, lookups: dict[int, dict[str, str]] | None = None) -> Any:
-    """The JSON value stored in ``CustomFieldValue.value`` for one cell.
-
-    TODO: switch to the accounts app's per-kind validator (``accounts/custom_fields.py``) once it lands."""
-    kind = field.kind
-    if kind in {"short_text", "long_text"}:
-        text = str(value).strip()
-        if kind == "short_text" and len(text) > 300:
-            raise ValueError(_("%(field)s: too long (300 characters at most)") % {"field": field.label})
-        return text
-    if kind == "number":
-        return parse_number(value)
-    if kind == "date":
-        return parse_date(value).isoformat()
-    if kind == "boolean":
-        return parse_bool(value)
-    if kind == "url":
-        return parse_url(str(value))
-    if kind in {"single_choice", "multiple_choice"}:
-        lookup = (lookups or {}).get(field.pk) if lookups is not None else None
-        if lookup is None:
-            lookup = _choice_lookup(field)
-            if lookups is not None:
-                lookups[field.pk] = lookup
-        items = [str(value)] if kind == "single_choice" else split_list(str(value))
-        chosen = []
-        for item in items:
-            key = lookup.get(normalise(item))
-            if key is None:
-                raise ValueError(
-                    _("%(field)s: unknown choice « %(value)s »") % {"field": field.label, "value": item.strip()}
-                )
-            chosen.append(key)
-        return chosen[0] if kind == "single_choice" else chosen
-    raise ValueError(_("%(field)s: this kind of field cannot be imported") % {"field": field.label})
+        return clean_value(field, value)
+    except ValidationError as exc:
+        raise ValueError(f"{field.label}: {exc.messages[0]}") from None

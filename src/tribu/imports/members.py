@@ -107,7 +107,6 @@ class MemberImporter:
             for name in (tier.slug, tier.name_fr, tier.name_en):
                 if name:
                     self.tiers.setdefault(F.normalise(name), tier.pk)
-        self.choice_lookups: dict[int, dict[str, str]] = {}
         self.today = timezone.localdate()
 
     # --- 1. Validation (no database) ---------------------------------------------------------------
@@ -206,7 +205,7 @@ class MemberImporter:
         elif target.startswith("cf:"):
             cf = self.custom_fields.get(target[3:])
             if cf is not None:
-                row.custom[cf.pk] = F.parse_custom(cf, value, self.choice_lookups)
+                row.custom[cf.pk] = F.parse_custom(cf, value)
 
     # --- 2. Planning (reads) ----------------------------------------------------------------------
 

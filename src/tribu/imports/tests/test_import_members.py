@@ -55,7 +55,7 @@ def test_a_messy_file_imports_its_valid_rows_and_reports_the_others(alice, ref, 
     assert errors[7] == ["malformed email address « pas-une-adresse5 »"]
     assert errors[10] == ["duplicate of line 9 (same email)"]
     assert errors[18] == ["impossible date « 31/02/2026 »"]
-    assert errors[28] == ["Home region: unknown choice « Atlantide »"]
+    assert errors[28] == ["Home region: « Atlantide » is not one of the choices offered."]
     assert errors[38] == ["unknown membership tier « platine »"]
     # A row in error leaves nothing behind.
     assert not User.objects.filter(email="membre15@exemple.fr").exists()
