@@ -9,6 +9,11 @@ class ImportsConfig(AppConfig):
 
     def ready(self) -> None:
         from tribu.core.activity_text import describe_verb
+        from tribu.privacy.registry import register_eraser
+
+        from .personal_data import erase_from_reports
+
+        register_eraser("imports", erase_from_reports)
 
         describe_verb("import.uploaded", _("%(who)s uploaded a file to import (%(rows)s lines)"))
         describe_verb(

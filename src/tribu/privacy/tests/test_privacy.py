@@ -54,6 +54,10 @@ def rich_mia(mia, bob):
     accept_charter(mia)
     actions.set_consents(mia, {"newsletter": True})
     record(mia, "post.created", None, title="Mon premier post")
+    from tribu.imports.models import ImportJob
+
+    ImportJob.objects.create(filename="adherents.csv", headers=["Email"], status="done",
+                             report=[[2, "mia@example.org", "update", []], [3, "other@example.org", "create", []]])
     return mia
 
 
@@ -186,6 +190,9 @@ def test_deleting_my_account_erases_my_personal_data_and_keeps_contributions(
         assert not model.objects.filter(user=user).exists()
     assert not Notification.objects.filter(recipient=user).exists()
     assert not CompanyInvitation.objects.exists()
+    from tribu.imports.models import ImportJob
+
+    assert ImportJob.objects.get().report == [[2, "", "update", []], [3, "other@example.org", "create", []]]
     import os
 
     assert not os.path.exists(photo_path)
