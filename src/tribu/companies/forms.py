@@ -15,16 +15,19 @@ from .validators import normalise_siret, validate_logo, validate_siret
 class CompanyForm(forms.ModelForm):
     """Staff see every field; a company contact sees every field but the partner level."""
 
+    siret = forms.CharField(
+        label=_("SIRET"), max_length=20, required=False, help_text=_("14 digits, as on the Kbis extract."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
     class Meta:
         model = Company
         fields = list(COMPANY_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 8}),
             "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
-            "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         }
         help_texts = {
-            "siret": _("14 digits, as on the Kbis extract."),
             "description": _("Markdown: **bold**, *italics*, lists and links."),
             "page_visibility": _("A public page can be seen by anyone, without an account."),
         }

@@ -34,6 +34,10 @@ def _guard(request: HttpRequest, allowed: bool) -> HttpResponse | None:
     raise PermissionDenied
 
 
+def _status(form: Any) -> int:
+    return 400 if form.is_bound and form.errors else 200
+
+
 def _form_errors(form: Any, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
@@ -128,6 +132,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "companies/form.html",
         {"form": form, "company": company, "admin_nav": policies.can_manage_companies(request.user)},
+        status=_status(form),
     )
 
 
@@ -145,7 +150,9 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The company %(name)s was created.") % {"name": company.name})
             return redirect("companies:people", slug=company.slug)
-    return render(request, "companies/form.html", {"form": form, "company": None, "admin_nav": True})
+    return render(
+        request, "companies/form.html", {"form": form, "company": None, "admin_nav": True}, status=_status(form)
+    )
 
 
 @allowed_if(policies.can_manage_companies)
@@ -156,7 +163,7 @@ def delete(request: HttpRequest, slug: str) -> HttpResponse:
         actions.delete_company(request.user, company)
         messages.success(request, _("The company %(name)s was deleted.") % {"name": company.name})
         return redirect("companies:manage")
-    return render(request, "companies/delete.html", {"form": form, "company": company})
+    return render(request, "companies/delete.html", {"form": form, "company": company}, status=_status(form))
 
 
 @allowed_if(policies.can_manage_companies)
@@ -179,7 +186,8 @@ def levels(request: HttpRequest, level_id: int | None = None) -> HttpResponse:
             messages.success(request, _("The partner level was saved."))
             return redirect("companies:levels")
     return render(
-        request, "companies/levels.html", {"form": form, "level": level, "levels": queries.partner_levels()}
+        request, "companies/levels.html", {"form": form, "level": level, "levels": queries.partner_levels()},
+        status=_status(form),
     )
 
 
