@@ -6,3 +6,6 @@ class MembershipsConfig(AppConfig):
     name = "tribu.memberships"
     label = "memberships"
     verbose_name = _("Memberships")
+
+    def ready(self) -> None:
+        from . import activity, notifications  # noqa: F401  (verbs' sentences, notification kind)

@@ -142,3 +142,52 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id or self.company_id}:{self.tier_id}:{self.status}"
+
+
+class RestrictionMode(models.TextChoices):
+    TEASER = "teaser", _("Teaser: visible to all, opens with the tier (others see an invitation to upgrade)")
+    HIDDEN = "hidden", _("Hidden: invisible without the tier")
+
+
+class TierRestricted(models.Model):
+    """Mixin for anything only some tiers may open (a group, a library category, an event, a post).
+
+    ``required_tiers`` empty: open to everyone who may otherwise see it. Decide with
+    ``memberships.access.decide(user, obj)``; enforce with ``access.require(user, obj)``."""
+
+    required_tiers = models.ManyToManyField(
+        Tier, blank=True, related_name="+", verbose_name=_("tiers that open it"),
+        help_text=_("Empty: open to everyone."),
+    )
+    restriction_mode = models.CharField(
+        _("without the tier"), max_length=8, choices=RestrictionMode.choices, default=RestrictionMode.TEASER
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Area(models.TextChoices):
+    DIRECTORY = "directory", _("Members directory")
+    COMPANIES = "companies", _("Companies directory")
+
+
+class AreaRestriction(TierRestricted):
+    """A community area (the members directory, the companies directory) kept for some tiers."""
+
+    area = models.CharField(_("area"), max_length=16, choices=Area.choices, unique=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("area restriction")
+        verbose_name_plural = _("area restrictions")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(area__in=[a.value for a in Area]), name="memberships_area_valid"),
+            models.CheckConstraint(
+                condition=models.Q(restriction_mode__in=[m.value for m in RestrictionMode]),
+                name="memberships_area_mode_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.area
