@@ -46,7 +46,9 @@ def formatter(data: dict[str, Any]) -> dict[str, Any]:
 
 
 SENTENCES = {
-    "membership.granted": _("%(who)s granted the « %(tier)s » membership (%(status)s, ends: %(ends)s). Reason: %(reason)s"),
+    "membership.granted": _(
+        "%(who)s granted the « %(tier)s » membership (%(status)s, ends: %(ends)s). Reason: %(reason)s"
+    ),
     "membership.chosen": _("%(who)s chose the « %(tier)s » tier (%(status)s, ends: %(ends)s)"),
     "membership.activated": _("%(who)s activated the « %(tier)s » membership (ends: %(ends)s). Reason: %(reason)s"),
     "membership.extended": _("%(who)s extended the « %(tier)s » membership to %(ends)s. Reason: %(reason)s"),

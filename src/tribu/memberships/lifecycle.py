@@ -21,8 +21,6 @@ from django.utils import timezone
 from . import actions, periods
 from .models import Membership, MembershipStatus
 
-BATCH = 500
-
 
 def _transition(membership_id: int, old: str, new: str, **extra: Any) -> bool:
     return Membership.objects.filter(pk=membership_id, status=old).update(
@@ -31,7 +29,8 @@ def _transition(membership_id: int, old: str, new: str, **extra: Any) -> bool:
 
 
 def _rows(**filters: Any) -> list[Membership]:
-    return list(Membership.objects.filter(**filters).select_related("tier", "user", "company").order_by("pk")[:BATCH])
+    """The candidates (a day's worth: a few, at most thousands), read before anything changes."""
+    return list(Membership.objects.filter(**filters).select_related("tier", "user", "company").order_by("pk"))
 
 
 def run(today: date | None = None) -> dict[str, int]:

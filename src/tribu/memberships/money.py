@@ -34,10 +34,8 @@ def parse_money(text: str | int | float | Decimal) -> int:
         raw = raw.replace(junk, "")
     if "," in raw and "." in raw:
         # the last separator is the decimal one; the other groups thousands
-        if raw.rfind(",") > raw.rfind("."):
-            raw = raw.replace(".", "").replace(",", ".")
-        else:
-            raw = raw.replace(",", "")
+        comma_last = raw.rfind(",") > raw.rfind(".")
+        raw = raw.replace(".", "").replace(",", ".") if comma_last else raw.replace(",", "")
     elif "," in raw:
         head, _sep, tail = raw.rpartition(",")
         raw = f"{head.replace(',', '')}.{tail}" if len(tail) <= 2 else raw.replace(",", "")
