@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -95,8 +95,9 @@ def list_members(request: HttpRequest, filters: Query[DirectoryQuery]) -> dict[s
     parsed = queries.parse_filters(request.GET, viewer)
     entries = queries.search(viewer, parsed)
     size = min(filters.page_size or max_page_size(), max_page_size())
+    paginator = queries.page_of(entries, 1, size, viewer=viewer, filters=parsed).paginator
     try:
-        page = Paginator(entries.defer("search_members", "search_staff"), size).page(filters.page)
+        page = paginator.page(filters.page)
     except EmptyPage:
         raise ApiError(404, "invalid_page", _("This page does not exist.")) from None
     results = []

@@ -200,7 +200,7 @@ def _refresh_chunk(ids: list[int]) -> tuple[int, bool]:
 
     now = timezone.now()
     entries: list[DirectoryEntry] = []
-    terms: list[tuple[int, str, int, str, float | None, bool]] = []
+    terms: list[tuple[int, str, int, str, float | None, bool, bool]] = []
     for user in users:
         profile = getattr(user, "profile", None)
         try:
@@ -253,8 +253,9 @@ def _refresh_chunk(ids: list[int]) -> tuple[int, bool]:
         )
 
         def term(kind: str, key: Any, field: str = "", ref: int = 0, number: float | None = None,
-                 user_id: int = user.pk, restricted: list[str] = restricted) -> None:
-            terms.append((user_id, str(kind), ref, str(key)[:160], number, field in restricted))
+                 user_id: int = user.pk, restricted: list[str] = restricted,
+                 listed: bool = user.is_active and not hidden) -> None:
+            terms.append((user_id, str(kind), ref, str(key)[:160], number, field in restricted, listed))
 
         for tag_id, _ in skills:
             term(TermKind.SKILL, tag_id, "skills")
@@ -295,10 +296,10 @@ def _refresh_chunk(ids: list[int]) -> tuple[int, bool]:
     return len(entries), privacy_changed
 
 
-TERM_COLUMNS = ("entry_id", "kind", "ref", "key", "number", "staff_only")
+TERM_COLUMNS = ("entry_id", "kind", "ref", "key", "number", "staff_only", "listed")
 
 
-def _insert_terms(rows: list[tuple[int, str, int, str, float | None, bool]]) -> None:
+def _insert_terms(rows: list[tuple[int, str, int, str, float | None, bool, bool]]) -> None:
     """Many small rows: COPY on PostgreSQL (psycopg 3), a bulk insert elsewhere."""
     from django.db import connection
 

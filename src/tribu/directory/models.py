@@ -46,8 +46,8 @@ class DirectoryEntry(models.Model):
         indexes = [
             models.Index(fields=["sort_name", "user"], name="direntry_name"),
             models.Index(fields=["-date_joined"], name="direntry_joined"),
-            models.Index(fields=["-last_active_at"], name="direntry_active"),
-            models.Index(fields=["listed", "sort_name"], name="direntry_listed_name"),
+            # "Recently active" (last_active_at DESC NULLS LAST): a PostgreSQL-only index, migration 0004.
+            models.Index(fields=["listed", "sort_name", "user"], name="direntry_listed_name"),
         ]
 
     def __str__(self) -> str:
@@ -80,10 +80,12 @@ class DirectoryTerm(models.Model):
     key = models.CharField(max_length=160)
     number = models.FloatField(null=True, blank=True)  # numeric custom fields, for ranges
     staff_only = models.BooleanField(default=False)
+    listed = models.BooleanField(default=True)  # a copy of the entry's, so a filter is answered from the index
 
     class Meta:
         indexes = [
-            models.Index(fields=["kind", "ref", "key", "entry"], name="dirterm_lookup"),
+            # Covers a filter's lookup (an index-only scan on PostgreSQL).
+            models.Index(fields=["kind", "ref", "key", "listed", "staff_only", "entry"], name="dirterm_lookup"),
             models.Index(fields=["entry", "kind"], name="dirterm_entry"),
         ]
 

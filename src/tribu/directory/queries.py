@@ -197,7 +197,7 @@ def parse_filters(params: Any, viewer: Viewer) -> Filters:
 
 def _terms(viewer: Viewer) -> QuerySet[DirectoryTerm]:
     terms = DirectoryTerm.objects.all()
-    return terms if viewer.team else terms.filter(staff_only=False)
+    return terms if viewer.team else terms.filter(listed=True, staff_only=False)
 
 
 def search(viewer: Viewer, filters: Filters) -> QuerySet[DirectoryEntry]:
@@ -231,9 +231,37 @@ def search(viewer: Viewer, filters: Filters) -> QuerySet[DirectoryEntry]:
     return entries.order_by("sort_name", "pk")
 
 
-def page_of(entries: QuerySet[DirectoryEntry], number: Any, per_page: int = PAGE_SIZE) -> Page:
-    """Two queries: the count and the page (without the search texts)."""
-    return Paginator(entries.defer("search_members", "search_staff"), per_page).get_page(number)
+def page_of(
+    entries: QuerySet[DirectoryEntry], number: Any, per_page: int = PAGE_SIZE, *, viewer: Viewer | None = None,
+    filters: Filters | None = None,
+) -> Page:
+    """Two queries: the count and the page (without the search texts). Given the viewer and the
+    filters, a search on one filter alone is counted from the terms' index (see ``fast_count``)."""
+    paginator = Paginator(entries.defer("search_members", "search_staff"), per_page)
+    if viewer is not None and filters is not None:
+        count = fast_count(viewer, filters)
+        if count is not None:
+            paginator.__dict__["count"] = count  # Paginator.count is a cached property
+    return paginator.get_page(number)
+
+
+def fast_count(viewer: Viewer, filters: Filters) -> int | None:
+    """The number of results of a search on a single filter, counted on the terms alone (an
+    index-only scan on PostgreSQL, instead of a join with every entry); None for other searches."""
+    if filters.words or filters.ranges or len(filters.standard) + len(filters.custom) != 1:
+        return None
+    if filters.standard:
+        name, values = next(iter(filters.standard.items()))
+        ref, kind = 0, STANDARD_FILTERS[name][0]
+    else:
+        ref, values = next(iter(filters.custom.items()))
+        kind = TermKind.FIELD
+        if ref not in viewer.field_ids:
+            return None
+    terms = _terms(viewer).filter(kind=kind, ref=ref, key__in=values)
+    if len(values) > 1 or kind == TermKind.FIELD:
+        return terms.values("entry_id").distinct().count()
+    return terms.count()
 
 
 # --- Facets -------------------------------------------------------------------------------------

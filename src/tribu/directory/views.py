@@ -23,7 +23,7 @@ def index(request: HttpRequest) -> HttpResponse:
     viewer = queries.viewer_for(request.user)
     filters = queries.parse_filters(request.GET, viewer)
     entries = queries.search(viewer, filters)
-    page = queries.page_of(entries, request.GET.get("page"))
+    page = queries.page_of(entries, request.GET.get("page"), viewer=viewer, filters=filters)
     params = filters.as_params(viewer)
     without_sort = [(k, v) for k, v in params if k != "sort"]
     suggestions = []
