@@ -11,12 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tribu.core.decorators import allowed_if
-from tribu.memberships.access import check_area
+from tribu.memberships.access import check_area, tier_page
 
 from . import actions, policies, queries
 from .forms import ContactForm
 
 
+@tier_page
 @allowed_if(policies.can_browse_directory)
 def index(request: HttpRequest) -> HttpResponse:
     check_area(request.user, "directory")
@@ -46,6 +47,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/index.html", context)
 
 
+@tier_page
 @allowed_if(policies.can_contact_members)
 def contact(request: HttpRequest, user_id: int) -> HttpResponse:
     check_area(request.user, "directory")

@@ -253,6 +253,26 @@ def test_a_tier_restricted_directory_follows_check_area(client, mia, monkeypatch
     assert client.get(URL).status_code == 404
 
 
+@pytest.mark.parametrize("mode,refused", [("teaser", 403), ("hidden", 404)])
+def test_a_directory_kept_for_a_tier_opens_only_with_it(client, indexed_roles, mode, refused):
+    from tribu.memberships.access import forget_area_rules
+    from tribu.memberships.models import AreaRestriction
+
+    gold = tier("gold", "Or")
+    rule = AreaRestriction.objects.create(area="directory", restriction_mode=mode)
+    rule.required_tiers.set([gold])
+    forget_area_rules()
+    add_member("Gold Gaby", tier_obj=gold, user=indexed_roles["member"])
+    for role, viewer in indexed_roles.items():
+        client.force_login(viewer)
+        expected = 200 if role in TEAM or role == "member" else refused
+        assert client.get(URL).status_code == expected, role
+        assert client.get(reverse("directory:contact", args=[viewer.pk])).status_code in (
+            {expected} if expected != 200 else {403}
+        ), role
+        assert client.get("/api/v1/directory/members").status_code == (expected if expected != 200 else 200), role
+
+
 def test_the_page_is_in_french_with_accessible_labels(client, mia):
     client.force_login(mia)
     body = client.get(URL, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
