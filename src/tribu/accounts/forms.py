@@ -394,6 +394,7 @@ class SignupBuilderForm(forms.Form):
             )
             self.fields[f"pos_{ident}"] = forms.IntegerField(
                 label=_("Position of « %(field)s »") % {"field": label}, min_value=1, max_value=999, initial=position,
+                required=False,
                 widget=forms.NumberInput(attrs={"class": "position-input"}),
             )
             self.rows.append({"ident": ident, "label": label, "custom": field})

@@ -160,6 +160,7 @@ def complete_profile(request: HttpRequest) -> HttpResponse:
     if not missing:
         return redirect(target or "home")
     values = queries.custom_values_of(user)
+    status = 200
     if request.method == "POST":
         form = CompleteProfileForm(request.POST, missing=missing, values=values)
         if form.is_valid():
@@ -170,9 +171,10 @@ def complete_profile(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Thank you, your profile is complete."))
                 return redirect(target or "home")
+        status = 400
     else:
         form = CompleteProfileForm(missing=missing, values=values)
-    return render(request, "accounts/profile_complete.html", {"form": form, "next": target})
+    return render(request, "accounts/profile_complete.html", {"form": form, "next": target}, status=status)
 
 
 # --- custom fields and the signup form (admins) -----------------------------------------------------
