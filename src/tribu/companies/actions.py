@@ -161,8 +161,18 @@ def update_company(actor: Any, company: Company, values: dict[str, Any]) -> list
 
 
 def delete_company(actor: Any, company: Company) -> None:
+    """Delete a company (its attachments and invitations go with it). Refused while it holds a
+    current membership, which would otherwise vanish with its history."""
+    from tribu.memberships.models import CURRENT_STATUSES, Membership
+
     if not policies.can_manage_companies(actor):
         raise PermissionDenied
+    if Membership.objects.filter(company=company, status__in=CURRENT_STATUSES).exists():
+        raise ValidationError(
+            _("%(name)s holds a current membership: end or cancel it before deleting the company.")
+            % {"name": company.name},
+            code="has_membership",
+        )
     with transaction.atomic():
         user_ids = list(company.attachments.values_list("user_id", flat=True))
         record(actor, "company.deleted", None, audit=True, name=company.name, company_id=company.pk)

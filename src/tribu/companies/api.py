@@ -282,12 +282,15 @@ def update_company(request: HttpRequest, slug: str, payload: CompanyPatch) -> di
     return _detail_out(request, queries.company_or_404(company.slug))
 
 
-@router.delete("/companies/{slug}", response={204: None, **ERRORS}, summary="Delete a company")
+@router.delete("/companies/{slug}", response={204: None, 409: ErrorOut, **ERRORS}, summary="Delete a company")
 def delete_company(request: HttpRequest, slug: str) -> Status[None]:
     company = _company(slug)
     if not policies.can_manage_companies(request.user):
         raise ApiError(403)
-    actions.delete_company(request.user, company)
+    try:
+        actions.delete_company(request.user, company)
+    except ValidationError as error:
+        raise ApiError(409, message=" ".join(error.messages)) from None
     return Status(204, None)
 
 

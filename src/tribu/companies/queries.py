@@ -196,6 +196,18 @@ def seats(company: Company) -> dict[str, Any]:
     return {"used": used, "total": total, "membership": membership, "left": left}
 
 
+def covered_user_ids(company: Company) -> set[int] | None:
+    """The members a seat of the company's membership covers: the first ``seats`` attached (by
+    arrival). ``None`` when the company holds no seat-bearing membership (nobody gets a tier from it)."""
+    from .actions import seat_membership
+
+    membership = seat_membership(company)
+    if membership is None or not membership.tier.seats:
+        return None
+    rows = CompanyMember.objects.filter(company=company).order_by("joined_at", "id")
+    return set(rows.values_list("user_id", flat=True)[: membership.tier.seats])
+
+
 def pending_invitations(company: Company) -> QuerySet[CompanyInvitation]:
     return (
         CompanyInvitation.objects.filter(

@@ -160,9 +160,13 @@ def delete(request: HttpRequest, slug: str) -> HttpResponse:
     company = queries.company_or_404(slug)
     form = DeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actions.delete_company(request.user, company)
-        messages.success(request, _("The company %(name)s was deleted.") % {"name": company.name})
-        return redirect("companies:manage")
+        try:
+            actions.delete_company(request.user, company)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The company %(name)s was deleted.") % {"name": company.name})
+            return redirect("companies:manage")
     return render(request, "companies/delete.html", {"form": form, "company": company}, status=_status(form))
 
 

@@ -130,3 +130,31 @@ def test_two_people_accepting_for_the_last_seat_at_once_only_one_gets_it():
 
     assert sorted(o == "joined" for o in outcomes) == [False, True]
     assert CompanyMember.objects.filter(company=company).count() == 2
+
+
+def test_the_first_members_by_arrival_are_the_ones_a_seat_covers(bob, carla, cole, forge):
+    from tribu.companies.queries import covered_user_ids
+
+    assert covered_user_ids(forge) is None  # no seat-bearing membership: no tier from the company
+    membership = give_seats(forge, 1)
+    assert covered_user_ids(forge) == {carla.pk}
+    membership.status = "expired"
+    membership.save()
+    assert covered_user_ids(forge) is None
+
+
+def test_a_company_holding_a_current_membership_cannot_be_deleted(client, bob, forge):
+    give_seats(forge, 5)
+    client.force_login(bob)
+    response = client.post(reverse("companies:delete", args=[forge.slug]), {"confirm": "on"})
+    assert response.status_code == 400
+    assert "adhésion en cours" in response.content.decode()
+    assert client.delete(f"/api/v1/companies/{forge.slug}").status_code == 409
+    forge.refresh_from_db()
+
+
+def test_contacts_do_not_see_their_colleagues_email_addresses_the_team_does(client, bob, carla, cole, forge):
+    client.force_login(carla)
+    assert cole.email not in client.get(reverse("companies:people", args=[forge.slug])).content.decode()
+    client.force_login(bob)
+    assert cole.email in client.get(reverse("companies:people", args=[forge.slug])).content.decode()
