@@ -18,7 +18,7 @@ from tribu.accounts.models import User
 from tribu.core.decorators import allowed_if
 from tribu.core.markdown import render_markdown
 from tribu.core.policies import is_member_area_allowed
-from tribu.memberships.access import check_area
+from tribu.memberships.access import check_area, tier_page
 
 from . import actions, policies, queries
 from .forms import AttachForm, CompanyForm, DeleteForm, InviteForm, PartnerLevelForm
@@ -51,6 +51,7 @@ def _form_errors(form: Any, error: ValidationError) -> None:
 # ---------------------------------------------------------------- directory, partners, company page
 
 
+@tier_page
 @allowed_if(policies.can_browse_directory)
 def index(request: HttpRequest) -> HttpResponse:
     check_area(request.user, "companies")
@@ -82,6 +83,7 @@ def partners(request: HttpRequest) -> HttpResponse:
     return render(request, "companies/partners.html", {"groups": groups})
 
 
+@tier_page
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     company = queries.company_or_404(slug)
     user = request.user

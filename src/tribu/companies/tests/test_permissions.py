@@ -165,3 +165,29 @@ def test_api_writes_follow_the_page_rules(client, people, forge, who):
     api_expect(api(client, "post", "/companies", {"name": "Forge Neuve"}), who, who in TEAM, ok=201)
     api_expect(api(client, "patch", f"/companies/{forge.slug}", {"partner_level_id": None}), who, who in TEAM)
     api_expect(api(client, "delete", f"/companies/{forge.slug}"), who, who in TEAM, ok=204)
+
+
+@pytest.mark.parametrize(("mode", "refused"), [("teaser", 403), ("hidden", 404)])
+def test_a_companies_area_kept_for_a_tier_opens_with_it_or_a_seat_of_it(client, people, forge, atelier, mode,
+                                                                          refused):
+    from tribu.memberships.access import forget_area_rules
+    from tribu.memberships.models import AreaRestriction, Membership, Tier
+
+    business = Tier.objects.create(slug="entreprise", name_fr="Entreprise", seats=5)
+    rule = AreaRestriction.objects.create(area="companies", restriction_mode=mode)
+    rule.required_tiers.set([business])
+    forget_area_rules()
+    Membership.objects.create(company=forge, tier=business, status="active")  # Carla and Cole hold a seat
+    holders = {"colleague", "contact", "staff", "admin"}
+    for who in VIEWERS[1:]:
+        client.force_login(people[who])
+        expected = 200 if who in holders else refused
+        assert client.get(reverse("companies:index")).status_code == expected, who
+        assert client.get("/api/v1/companies").status_code == expected, who
+        # A members-only page follows the area rule, except for its own people; public pages stay open.
+        assert client.get(reverse("companies:detail", args=[forge.slug])).status_code == expected, who
+        assert client.get(reverse("companies:detail", args=[atelier.slug])).status_code == 200, who
+    client.force_login(people["member"])
+    if mode == "teaser":
+        page = client.get(reverse("companies:index")).content.decode()
+        assert "Entreprise" in page  # the explanatory page names the tier that opens the area
