@@ -68,6 +68,7 @@ def child(rows_wanted: int) -> dict:
     data = to_csv(rows, encoding="latin-1", delimiter=";")
 
     def import_once() -> dict:
+        c0 = time.process_time()
         t0 = time.perf_counter()
         job = actions.start_import(admin, SimpleUploadedFile("bench.csv", data), "members")
         problems = actions.preview_import(admin, job)
@@ -77,8 +78,10 @@ def child(rows_wanted: int) -> dict:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
         actions.run_job(job.pk)
         t2 = time.perf_counter()
+        cpu = time.process_time() - c0
         job.refresh_from_db()
         return {"preview_s": round(t1 - t0, 3), "apply_s": round(t2 - t1, 3), "total_s": round(t2 - t0, 3),
+                "python_cpu_s": round(cpu, 3), "rows_per_python_cpu_s": round(len(rows) / cpu, 1),
                 "counts": job.counts, "rows_per_s": round(len(rows) / (t2 - t0), 1),
                 "apply_rows_per_s": round(len(rows) / (t2 - t1), 1)}
 
@@ -170,35 +173,51 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per database; the median run is the headline")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.rows)))
         return
 
-    results: dict = {}
+    runs: dict[str, list[dict]] = {"sqlite": [], "postgresql": []}
     data_dir = Path(tempfile.mkdtemp(prefix="tribu-bench-imports-"))
     try:
-        log(f"SQLite in {data_dir}…")
-        results["sqlite"] = run_child(child_env(data_dir, None), args.rows)
-        log(json.dumps(results["sqlite"]["first_import"]))
-        if not args.no_postgres:
+        for attempt in range(args.repeat):
+            sqlite_dir = data_dir / f"sqlite-{attempt}"
+            sqlite_dir.mkdir()
+            log(f"SQLite run {attempt + 1}/{args.repeat} in {sqlite_dir}…")
+            runs["sqlite"].append(run_child(child_env(sqlite_dir, None), args.rows))
+            log(json.dumps(runs["sqlite"][-1]["first_import"]))
+            if args.no_postgres:
+                continue
             pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {PG_DB}")
             pg_admin(args.pg_url, f"CREATE DATABASE {PG_DB}")
             try:
-                log(f"PostgreSQL ({PG_DB})…")
-                pg_dir = data_dir / "pg"
+                log(f"PostgreSQL run {attempt + 1}/{args.repeat} ({PG_DB})…")
+                pg_dir = data_dir / f"pg-{attempt}"
                 pg_dir.mkdir()
-                results["postgresql"] = run_child(child_env(pg_dir, f"{args.pg_url.rstrip('/')}/{PG_DB}"), args.rows)
-                log(json.dumps(results["postgresql"]["first_import"]))
+                url = f"{args.pg_url.rstrip('/')}/{PG_DB}"
+                runs["postgresql"].append(run_child(child_env(pg_dir, url), args.rows))
+                log(json.dumps(runs["postgresql"][-1]["first_import"]))
             finally:
                 pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
+    def median_run(items: list[dict]) -> dict | None:
+        if not items:
+            return None
+        ranked = sorted(items, key=lambda r: r["first_import"]["rows_per_s"])
+        return {**ranked[len(ranked) // 2], "all_runs_rows_per_s": [r["first_import"]["rows_per_s"] for r in items]}
+
+    results = {key: median_run(items) for key, items in runs.items() if items}
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
     now = dt.datetime.now(dt.UTC)
     report = {"date": now.isoformat(timespec="seconds"), "commit": commit.strip(), "cpus": os.cpu_count(),
-              "python": platform.python_version(), "rows": args.rows, "target_rows_per_s": 1000, **results}
+              "python": platform.python_version(), "rows": args.rows, "target_rows_per_s": 1000,
+              "load_average_after": load, "runs_per_database": args.repeat, **results}
     print(json.dumps(report, indent=2))
     if args.no_save:
         return
