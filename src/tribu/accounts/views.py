@@ -101,6 +101,7 @@ def _edit(request: HttpRequest, owner: User) -> HttpResponse:
         "values": values,
         "files": {f"cf_{f.key}": values[f.pk] for f in fields if f.kind == "file" and f.pk in values},
         "is_self": owner == request.user,
+        "photo_url": profile.photo_thumbnail.url if profile.photo_thumbnail else "",
     }
     return render(request, "accounts/profile_edit.html", context, status=status)
 

@@ -125,3 +125,20 @@ def test_the_list_of_custom_fields_in_the_api_follows_the_callers_audience(clien
     client.force_login(users_by_role["staff"])
     keys = {f["key"] for f in client.get("/api/v1/custom-fields").json()}
     assert keys == {"answer_everyone", "answer_members", "answer_staff"}
+
+
+def test_the_company_is_linked_when_visible_and_hidden_when_kept_for_the_team(client, mia, anna, bob):
+    from tribu.companies.models import Company, CompanyMember
+
+    company = Company.objects.create(name="Ateliers du Léon", slug="ateliers-du-leon")
+    CompanyMember.objects.create(company=company, user=mia)
+    client.force_login(anna)
+    page = client.get(reverse("profile:detail", args=[mia.pk])).content.decode()
+    assert "Ateliers du Léon" in page
+    assert f'href="{reverse("companies:detail", args=[company.slug])}"' in page
+    assert client.get(f"/api/v1/members/{mia.pk}").json()["company"]["slug"] == "ateliers-du-leon"
+    profile(mia, field_visibility={"company": "staff"})
+    assert "Ateliers du Léon" not in client.get(reverse("profile:detail", args=[mia.pk])).content.decode()
+    assert client.get(f"/api/v1/members/{mia.pk}").json()["company"] is None
+    client.force_login(bob)
+    assert "Ateliers du Léon" in client.get(reverse("profile:detail", args=[mia.pk])).content.decode()
