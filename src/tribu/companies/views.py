@@ -101,7 +101,6 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "description": render_markdown(company.description),
         "members": [m for m in members if not m.is_contact],
         "contacts": [m for m in members if m.is_contact],
-        "hidden_count": len(rows) - len(members),
         "can_edit": policies.can_edit_company(user, company),
         "can_manage_people": policies.can_manage_people(user, company),
         "can_manage": policies.can_manage_companies(user),

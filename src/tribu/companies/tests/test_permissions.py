@@ -191,3 +191,12 @@ def test_a_companies_area_kept_for_a_tier_opens_with_it_or_a_seat_of_it(client, 
     if mode == "teaser":
         page = client.get(reverse("companies:index")).content.decode()
         assert "Entreprise" in page  # the explanatory page names the tier that opens the area
+
+
+def test_the_openapi_schema_documents_every_companies_endpoint(client, db):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert set(paths["/api/v1/companies"]) == {"get", "post"}
+    assert set(paths["/api/v1/companies/{slug}"]) == {"get", "patch", "delete"}
+    assert set(paths["/api/v1/companies/{slug}/invitations"]) == {"get", "post"}
+    assert "delete" in paths["/api/v1/companies/{slug}/invitations/{invitation_id}"]
+    assert "delete" in paths["/api/v1/companies/{slug}/members/{user_id}"]
