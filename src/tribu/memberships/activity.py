@@ -69,6 +69,15 @@ describe_verb("tier.updated", _("%(who)s updated the tier « %(tier)s »"), form
 describe_verb("tier.archived", _("%(who)s archived the tier « %(tier)s »"), formatter)
 describe_verb("tier.restored", _("%(who)s restored the tier « %(tier)s »"), formatter)
 describe_verb("tier.moved", _("%(who)s reordered the tiers"))
-describe_verb("area.restricted", _("%(who)s changed who may open the %(area)s"))
+def _area(data: dict[str, Any]) -> dict[str, Any]:
+    from .models import Area
+
+    try:
+        return {"area": str(Area(data.get("area")).label)}
+    except ValueError:
+        return {"area": str(data.get("area", ""))}
+
+
+describe_verb("area.restricted", _("%(who)s changed who may open the %(area)s"), _area)
 
 MEMBERSHIP_VERBS = list(SENTENCES)

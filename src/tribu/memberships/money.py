@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
@@ -16,6 +16,8 @@ NNBSP = "\u202f"
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 ZERO_DECIMALS = {"JPY", "KRW", "XOF", "XAF", "XPF"}
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+GROUPED_RE = re.compile(r"^[0-9]{1,3}([,.][0-9]{3})+$")
+AMOUNT_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
 def validate_currency(value: str) -> str:
@@ -32,25 +34,30 @@ def parse_money(text: str | int | float | Decimal) -> int:
     raw = str(text).strip()
     for junk in (NBSP, NNBSP, " ", "€", "$", "£", "EUR", "eur"):
         raw = raw.replace(junk, "")
+    decimal_sep = ""
     if "," in raw and "." in raw:
-        # the last separator is the decimal one; the other groups thousands
-        comma_last = raw.rfind(",") > raw.rfind(".")
-        raw = raw.replace(".", "").replace(",", ".") if comma_last else raw.replace(",", "")
-    elif "," in raw:
-        head, _sep, tail = raw.rpartition(",")
-        raw = f"{head.replace(',', '')}.{tail}" if len(tail) <= 2 else raw.replace(",", "")
-    try:
-        amount = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError(_("Enter an amount such as 60,00.")) from None
-    if not amount.is_finite() or amount < 0:
+        decimal_sep = "," if raw.rfind(",") > raw.rfind(".") else "."
+    elif raw.count(",") == 1 and len(raw.rpartition(",")[2]) != 3:
+        decimal_sep = ","
+    elif raw.count(".") == 1:
+        decimal_sep = "."
+    whole, _sep, decimals = raw.rpartition(decimal_sep) if decimal_sep else (raw, "", "")
+    if not decimal_sep:
+        whole, decimals = raw, ""
+    thousands = {",", "."} - {decimal_sep}
+    if any(t in whole for t in thousands):
+        if not GROUPED_RE.match(whole):
+            raise ValidationError(_("Enter an amount such as 60,00."))
+        whole = whole.replace(",", "").replace(".", "")
+    raw = f"{whole}.{decimals}" if decimal_sep else whole
+    if not AMOUNT_RE.match(raw):
         raise ValidationError(_("Enter an amount such as 60,00."))
-    if amount != amount.quantize(Decimal("0.01")):
+    whole, _dot, decimals = raw.partition(".")
+    if len(decimals) > 2:
         raise ValidationError(_("Enter at most two decimals."))
-    cents = int(amount * 100)
-    if cents > 100_000_000_00:
+    if len(whole.lstrip("0")) > 9:
         raise ValidationError(_("This amount is too large."))
-    return cents
+    return int(whole) * 100 + int((decimals + "00")[:2])
 
 
 def _group(digits: str, sep: str) -> str:
