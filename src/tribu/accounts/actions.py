@@ -3,6 +3,8 @@ custom fields admins define and the signup form."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -242,7 +244,6 @@ def _delete_files(names: list[str]) -> None:
 def _store_photo(profile: Profile, image: Any) -> None:
     """The photo re-encoded (at most 1200 px, metadata such as GPS position dropped) and its square thumbnail."""
     import io
-    import uuid
 
     from django.core.files.base import ContentFile
     from PIL import Image, ImageOps
@@ -315,7 +316,9 @@ def _save_answers(user: User, answers: dict[Any, Any], old_files: list[Any]) -> 
             elif stored.file:
                 old_files.append(stored.file.name)
             stored.value = cf.file_value(value)
-            stored.file.save(f"{field.key}-{value.name}"[-100:], value, save=False)
+            # A random name: media URLs must not be guessable from a member's file name.
+            extension = os.path.splitext(str(value.name))[1].lower()[:8]
+            stored.file.save(f"{uuid.uuid4().hex}{extension}", value, save=False)
             stored.save()
             changed.append(f"cf_{field.key}")
             continue
