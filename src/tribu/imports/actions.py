@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -150,7 +151,9 @@ def apply_import(actor: Any, job: ImportJob, *, invite: bool = False) -> ImportJ
 
             transaction.on_commit(lambda: run_import.enqueue(locked.pk))
             return locked
-    run_job(locked.pk)
+    # run_job logs a failure and marks the job; the page then shows it and offers a re-run.
+    with contextlib.suppress(Exception):
+        run_job(locked.pk)
     locked.refresh_from_db()
     return locked
 

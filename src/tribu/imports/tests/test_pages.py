@@ -235,3 +235,23 @@ def test_the_imports_page_runs_the_same_queries_whatever_the_number_of_imports(
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(reverse("imports:index"))
     assert page.content.decode().count("Alice Admin") >= 16
+
+
+def test_a_failed_import_can_be_run_again_from_its_page(client, alice, job, monkeypatch):
+    from tribu.imports.members import MemberImporter
+
+    def crash(self, rows, progress=None):
+        raise RuntimeError("worker lost")
+
+    client.force_login(alice)
+    with monkeypatch.context() as patched:
+        patched.setattr(MemberImporter, "run", crash)
+        response = client.post(reverse("imports:apply", args=[job.pk]))
+        assert response.status_code == 302  # not a 500: the job page tells what happened
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "Run the import again" in page
+    client.post(reverse("imports:apply", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and job.counts["create"] > 0
