@@ -296,3 +296,18 @@ def test_the_requests_page_runs_the_same_queries_whatever_the_number_of_requests
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(reverse("privacy:manage"))
     assert "lettre 9" in page.content.decode()
+
+
+def test_erasure_ends_the_members_other_sessions_and_tokens(client, rich_mia):
+    from django.test import Client
+
+    from tribu.api.actions import create_token
+
+    _token, secret = create_token(rich_mia, "laptop", None)
+    other_browser = Client()
+    other_browser.force_login(rich_mia)
+    assert other_browser.get(reverse("privacy:mine")).status_code == 200
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    actions.erase_own_account(rich_mia, PASSWORD)
+    assert other_browser.get(reverse("privacy:mine")).status_code == 302
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
