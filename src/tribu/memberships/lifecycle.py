@@ -45,6 +45,7 @@ def run(today: date | None = None) -> dict[str, int]:
             activity = actions._log(None, "membership.trial_ended", m, old_status=MembershipStatus.ACTIVE)
             done["trials"] += 1
             successor = _downgrade(m, today)
+            done["downgraded"] += successor is not None
             actions.tell(None, m, "trial_ended", activity=activity, successor=successor)
             actions._after(m)
     # 2. active memberships past their end: grace, or expired when the tier has no grace
