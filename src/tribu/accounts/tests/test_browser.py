@@ -64,3 +64,32 @@ def test_a_member_edits_their_profile_on_a_phone_with_skill_suggestions(live_ser
             assert [m for m in console if "Content Security Policy" in m] == []
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_profile_field_admin_pages_fit_a_phone(live_server):
+    from conftest import make_user
+
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    make_user("admin@example.org", "admin", "Alice Admin")
+    field = custom_field(key="annee", kind="number", label_fr="Année d'installation dans la région", on_signup=True,
+                         required=True, directory_filter=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 375, "height": 800})
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("input[name=login]", "admin@example.org")
+            page.fill("input[name=password]", "correct horse battery")
+            page.click("form button[type=submit]")
+            page.wait_for_load_state()
+            for path in ("/profile/manage/fields/", "/profile/manage/fields/signup/", "/profile/manage/fields/new/",
+                         f"/profile/manage/fields/{field.pk}/"):
+                page.goto(f"{live_server.url}{path}")
+                assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+        finally:
+            browser.close()
