@@ -184,13 +184,14 @@ def _holder_page(request: HttpRequest, *, user: Any = None, company: Any = None,
         "current": current,
         "history": queries.history([m.pk for m in rows]),
         "grant_form": forms.get("grant") or (None if current else GrantForm(company=is_company, prefix="grant")),
-        "extend_form": forms.get("extend") or (ExtendForm(prefix="extend") if current else None),
-        "change_form": forms.get("change")
-        or (ChangeTierForm(company=is_company, prefix="change") if current else None),
-        "cancel_form": forms.get("cancel") or (ReasonForm(prefix="cancel") if current else None),
-        "activate_form": forms.get("activate") or (
-            ReasonForm(prefix="activate") if current and current.status == MembershipStatus.PENDING else None
+        "extend_form": current and (forms.get("extend") or ExtendForm(prefix="extend")),
+        "change_form": current and (forms.get("change") or ChangeTierForm(company=is_company, prefix="change")),
+        "cancel_form": current and (forms.get("cancel") or ReasonForm(prefix="cancel")),
+        "activate_form": current and current.status == MembershipStatus.PENDING and (
+            forms.get("activate") or ReasonForm(prefix="activate")
         ),
+        # errors of a form that is no longer shown (the membership it acted on is over)
+        "errors": [e for key, f in forms.items() if (key == "grant") == bool(current) for e in f.non_field_errors()],
     }
     return render(request, "memberships/holder.html", context, status=status)
 
