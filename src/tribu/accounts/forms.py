@@ -300,6 +300,7 @@ class CompleteProfileForm(forms.Form):
     def profile_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {name: self.cleaned_data[name] for name in self.missing.standard}
         custom = {f.key: self.cleaned_data[f"cf_{f.key}"] for f in self.missing.custom}
+        custom = {key: value for key, value in custom.items() if value is not False}
         if custom:
             data["custom"] = custom
         return data

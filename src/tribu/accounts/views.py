@@ -163,7 +163,7 @@ def complete_profile(request: HttpRequest) -> HttpResponse:
     values = queries.custom_values_of(user)
     status = 200
     if request.method == "POST":
-        form = CompleteProfileForm(request.POST, missing=missing, values=values)
+        form = CompleteProfileForm(request.POST, request.FILES, missing=missing, values=values)
         if form.is_valid():
             try:
                 actions.update_profile(user, user, form.profile_data())

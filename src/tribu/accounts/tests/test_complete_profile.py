@@ -80,3 +80,14 @@ def test_nothing_required_means_no_detour_and_the_page_lets_you_through(client, 
 def test_an_archived_required_field_asks_nothing(client, mia):
     custom_field(key="departement", required=True, active=False)
     assert not log_in(client, mia)["Location"].startswith(reverse("profile:complete"))
+
+
+def test_a_required_file_is_uploaded_on_the_completion_page(client, mia):
+    from .factories import pdf_upload
+
+    field = custom_field(key="attestation", kind="file", label_fr="Attestation", required=True)
+    response = log_in(client, mia)
+    assert response["Location"].startswith(reverse("profile:complete"))
+    done = client.post(reverse("profile:complete"), {"cf_attestation": pdf_upload("attestation.pdf")})
+    assert done.status_code == 302
+    assert CustomFieldValue.objects.get(user=mia, field=field).value["name"] == "attestation.pdf"
