@@ -264,7 +264,8 @@ class ProfileForm(forms.Form):
         for field in self.custom_fields:
             stored = self.values.get(field.pk)
             current_file = stored if field.kind == "file" and stored is not None and stored.file else None
-            rows.append({"bound": self[f"cf_{field.key}"], "file": current_file})
+            rows.append({"bound": self[f"cf_{field.key}"], "file": current_file,
+                         "audience": field.get_visibility_display()})
         return rows
 
     def sections(self) -> list[dict[str, Any]]:
