@@ -245,9 +245,8 @@ def page_of(
     return paginator.get_page(number)
 
 
-def fast_count(viewer: Viewer, filters: Filters) -> int | None:
-    """The number of results of a search on a single filter, counted on the terms alone (an
-    index-only scan on PostgreSQL, instead of a join with every entry); None for other searches."""
+def _single_filter(viewer: Viewer, filters: Filters) -> QuerySet[DirectoryTerm] | None:
+    """The terms answering a search made of one filter alone (None for any other search)."""
     if filters.words or filters.ranges or len(filters.standard) + len(filters.custom) != 1:
         return None
     if filters.standard:
@@ -258,19 +257,44 @@ def fast_count(viewer: Viewer, filters: Filters) -> int | None:
         kind = TermKind.FIELD
         if ref not in viewer.field_ids:
             return None
-    terms = _terms(viewer).filter(kind=kind, ref=ref, key__in=values)
-    if len(values) > 1 or kind == TermKind.FIELD:
+    return _terms(viewer).filter(kind=kind, ref=ref, key__in=values)
+
+
+def fast_count(viewer: Viewer, filters: Filters) -> int | None:
+    """The number of results of a search on a single filter, counted on the terms alone (an
+    index-only scan on PostgreSQL, instead of a join with every entry); None for other searches."""
+    terms = _single_filter(viewer, filters)
+    if terms is None:
+        return None
+    if _needs_distinct(filters):
         return terms.values("entry_id").distinct().count()
     return terms.count()
+
+
+def _needs_distinct(filters: Filters) -> bool:
+    """Several values, or a multiple-choice answer, may give one member several matching terms."""
+    values = next(iter(filters.standard.values()), None) or next(iter(filters.custom.values()), [])
+    return len(values) > 1 or bool(filters.custom)
 
 
 # --- Facets -------------------------------------------------------------------------------------
 
 
-def facet_counts(viewer: Viewer, entries: QuerySet[DirectoryEntry]) -> dict[tuple[str, int, str], int]:
-    """One query: how many of ``entries`` have each (kind, ref, key) the viewer may see."""
-    terms = _terms(viewer).filter(entry_id__in=entries.order_by().values("pk"))
-    terms = terms.filter(~Q(kind=TermKind.FIELD) | Q(ref__in=viewer.field_ids, number__isnull=True))
+def facet_counts(
+    viewer: Viewer, entries: QuerySet[DirectoryEntry], filters: Filters | None = None
+) -> dict[tuple[str, int, str], int]:
+    """One query: how many of ``entries`` have each (kind, ref, key) the viewer may see.
+
+    Given the filters, the commonest searches skip the join with the entries: every member
+    (the terms carry ``listed``), or a single filter (the terms of that filter)."""
+    terms = _terms(viewer).filter(~Q(kind=TermKind.FIELD) | Q(ref__in=viewer.field_ids, number__isnull=True))
+    single = _single_filter(viewer, filters) if filters is not None else None
+    if filters is not None and not filters.narrowed:
+        pass
+    elif single is not None:
+        terms = terms.filter(entry_id__in=single.values("entry_id"))
+    else:
+        terms = terms.filter(entry_id__in=entries.order_by().values("pk"))
     rows = terms.values_list("kind", "ref", "key").annotate(n=Count("id")).order_by()
     return {(kind, ref, key): n for kind, ref, key, n in rows}
 
@@ -316,7 +340,7 @@ def facets(viewer: Viewer, filters: Filters, entries: QuerySet[DirectoryEntry]) 
     cached = cache.get(key)
     if cached is not None:
         return _mark_selected(cached, filters, viewer)
-    counts = facet_counts(viewer, entries)
+    counts = facet_counts(viewer, entries, filters)
     grouped: dict[str, list[tuple[str, int]]] = {}
     custom_groups: dict[int, list[tuple[str, int]]] = {}
     for (kind, ref, term_key), n in counts.items():
