@@ -179,3 +179,22 @@ def test_the_team_may_edit_a_members_profile_but_members_may_not_edit_each_other
     assert response.status_code == 302
     assert Profile.objects.get(user=mia).job_title == "Tisserande"
     assert Activity.objects.get(verb="profile.updated").actor == bob
+
+
+def test_my_profile_in_the_api_reads_and_changes_with_the_pages_rules(client, mia):
+    assert client.get("/api/v1/me/profile").status_code == 401
+    client.force_login(mia)
+    bad = client.patch("/api/v1/me/profile", {"website": "pas une adresse", "skills": ["x" * 61], "city": "Brest"},
+                       content_type="application/json")
+    assert bad.status_code == 422
+    details = bad.json()["error"]["details"]
+    assert details["website"] == ["Saisissez une adresse web valide."]
+    assert "trop long" in details["skills"][0]
+    assert not Profile.objects.filter(city="Brest").exists()  # nothing half-written
+    good = client.patch("/api/v1/me/profile", {"city": "Brest", "skills": ["Vannerie"], "visibility": {"city": "staff"},
+                                                "hidden_from_directory": True}, content_type="application/json")
+    assert good.status_code == 200
+    body = client.get("/api/v1/me/profile").json()
+    assert (body["city"], body["skills"], body["visibility"]["city"]) == ("Brest", ["Vannerie"], "staff")
+    assert body["hidden_from_directory"] is True
+    assert {"key": "job_title", "label": "Fonction"} in body["completeness"]["missing"]
