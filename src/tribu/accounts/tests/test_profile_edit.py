@@ -117,6 +117,26 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(client, mia, monke
     assert "Cette image a trop de pixels." in response.content.decode()
 
 
+def giant_png_header(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims ``width`` × ``height`` pixels (what a decompression bomb looks like)."""
+    import struct
+    import zlib
+
+    data = image_bytes(size=(1, 1))
+    ihdr = struct.pack(">II", width, height) + data[24:29]
+    chunk = b"IHDR" + ihdr
+    return data[:12] + chunk + struct.pack(">I", zlib.crc32(chunk)) + data[33:]
+
+
+def test_a_png_claiming_billions_of_pixels_is_refused_without_decoding_it(client, mia):
+    client.force_login(mia)
+    bomb = SimpleUploadedFile("bomb.png", giant_png_header(100_000, 100_000), content_type="image/png")
+    response = client.post(reverse("profile:edit"), {**BASE, "photo": bomb})
+    assert response.status_code == 400
+    assert "Cette image a trop de pixels." in response.content.decode()
+    assert not Profile.objects.exclude(photo="").exists()
+
+
 def test_a_bad_visibility_level_is_refused_in_the_api(client, mia):
     client.force_login(mia)
     response = client.patch("/api/v1/me/profile", {"visibility": {"city": "everyone"}}, content_type="application/json")
