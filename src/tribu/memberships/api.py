@@ -93,6 +93,10 @@ class TierIn(Schema):
 
 def _tier_values(payload: TierIn) -> dict[str, Any]:
     values = payload.dict(exclude_unset=True)
+    for key in ("name_fr", "price_cents", "currency", "period", "calendar_start_month", "is_guest", "grace_days",
+                "self_selectable"):
+        if key in values and values[key] is None:
+            del values[key]  # these cannot be emptied; null means "leave as is"
     if "downgrade_to" in values:
         target = values["downgrade_to"]
         values["downgrade_to"] = None if target is None else get_object_or_404(Tier, pk=target)

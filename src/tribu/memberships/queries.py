@@ -169,3 +169,17 @@ def overview(user: Any) -> Overview:
 def holder_memberships(*, user: Any = None, company: Any = None) -> list[Membership]:
     rows = Membership.objects.select_related("tier").order_by("-created_at", "-pk")
     return list(rows.filter(user=user) if user is not None else rows.filter(company=company))
+
+
+def members_without_membership(q: str, limit: int = 10) -> list[Any]:
+    """Members matching a search who hold no current membership (to grant them one): one query."""
+    from tribu.accounts.models import User
+
+    if not q:
+        return []
+    return list(
+        User.objects.filter(Q(email__icontains=q) | Q(display_name__icontains=q) | Q(first_name__icontains=q)
+                            | Q(last_name__icontains=q))
+        .exclude(memberships__status__in=CURRENT_STATUSES)
+        .order_by("display_name", "email")[:limit]
+    )

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -165,7 +166,8 @@ def manage_memberships(request: HttpRequest) -> HttpResponse:
         "page": page,
         "tiers": list(queries.tiers(include_archived=True)),
         "statuses": MembershipStatus.choices,
-        "query": "&".join(f"{k}={v}" for k, v in params),
+        "query": urlencode(params),
+        "without": queries.members_without_membership(filters.q),
         "params": params,
     })
 

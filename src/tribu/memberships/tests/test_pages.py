@@ -235,3 +235,11 @@ def test_the_staff_list_runs_a_bounded_number_of_queries(client, bob, membre, en
     large = _list_queries(client, 40, 100, membre)
     assert small == large
     assert large <= 12
+
+
+def test_the_staff_find_members_without_a_membership_to_grant_one(client, bob, mia, gina, membre):
+    make_membership(user=mia, tier=membre)
+    client.force_login(bob)
+    page = client.get(reverse("memberships:manage_memberships"), {"q": "example.org"})
+    assert [u.email for u in page.context["without"]] == ["bob@example.org", "gina@example.org"]
+    assert reverse("memberships:manage_member", args=[gina.pk]) in page.content.decode()
