@@ -202,3 +202,15 @@ def record_export(actor: Any, kind: str, file_format: str, columns: list[str], f
         raise PermissionDenied
     clean = {k: v for k, v in filters.items() if v not in (None, "")}
     record(actor, f"{kind}.exported", None, audit=True, format=file_format, columns=columns, filters=clean)
+
+
+def confirm_invited_address(user: Any) -> None:
+    """The member opened their invitation link: the address it was sent to is theirs."""
+    from allauth.account.models import EmailAddress
+
+    with transaction.atomic():
+        updated = EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=False).update(
+            verified=True
+        )
+        if updated:
+            record(user, "member.invitation_opened", user)

@@ -23,6 +23,7 @@ class ImportsConfig(AppConfig):
         )
         describe_verb("member.imported", _("%(who)s imported a member"))
         describe_verb("member.import_updated", _("%(who)s updated a member by import"))
+        describe_verb("member.invitation_opened", _("%(who)s opened their invitation"))
         describe_verb("company.imported", _("%(who)s imported a company"))
         describe_verb("company.import_updated", _("%(who)s updated a company by import"))
         describe_verb("members.exported", _("%(who)s exported the member list (%(format)s)"))

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/progress/", views.progress, name="progress"),
     path("export/members/", views.export_members, name="export_members"),
     path("export/companies/", views.export_companies, name="export_companies"),
+    re_path(r"^welcome/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>[^/]+)/$", views.welcome, name="welcome"),
 ]

@@ -117,6 +117,18 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def welcome(request: HttpRequest, uidb36: str, key: str) -> HttpResponse:
+    """The invitation link of an imported member: confirm their address, then choose a password."""
+    from .invitations import check_invitation, reset_url
+
+    user = check_invitation(uidb36, key)
+    if user is None:
+        messages.error(request, _("This invitation link is no longer valid: ask for a new password below."))
+        return redirect("account_reset_password")
+    actions.confirm_invited_address(user)
+    return redirect(reset_url(uidb36, key))
+
+
 def _filename(kind: str, ext: str) -> str:
     return f"{kind}-{timezone.localtime():%Y-%m-%d-%H%M}.{ext}"
 

@@ -4,6 +4,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
+from django.urls import reverse
 
 from tribu.accounts.models import CustomField, CustomFieldValue, Profile, Tag, User
 from tribu.companies.models import CompanyMember
@@ -180,11 +181,20 @@ def test_new_members_can_be_invited_by_email(alice, ref, smtp_server, django_cap
     message = smtp_server.received[0]
     assert message["To"] == "zoe@exemple.fr"
     body = message.get_payload()[0].get_payload(decode=True).decode()
-    link = next(line for line in body.splitlines() if "/password/reset/key/" in line).strip()
-    # The link opens allauth's "choose a password" form.
+    link = next(line for line in body.splitlines() if "/manage/imports/welcome/" in line).strip()
+    # The link confirms the address and opens allauth's "choose a password" form.
     response = client.get(link.replace("http://127.0.0.1:8000", ""), follow=True)
     assert response.status_code == 200
     assert b"password1" in response.content
+    assert EmailAddress.objects.get(email="zoe@exemple.fr").verified
+    password = "un mot de passe solide 42"
+    client.post(response.redirect_chain[-1][0], {"password1": password, "password2": password})
+    login = client.post(reverse("account_login"), {"login": "zoe@exemple.fr", "password": password})
+    assert login.status_code == 302 and login["Location"] != reverse("account_email_verification_sent")
+    assert "confirm-email" not in login["Location"]
+    # A used (or forged) link is refused with a way forward.
+    again = client.get(link.replace("http://127.0.0.1:8000", ""))
+    assert again.status_code == 302 and again["Location"] == reverse("account_reset_password")
     # Re-importing does not invite again (nobody new).
     with django_capture_on_commit_callbacks(execute=True):
         run_import(alice, data, invite=True)
