@@ -49,7 +49,7 @@ FIELDS = [
     {
         "key": "departement", "kind": "single_choice", "label_fr": "Département", "label_en": "Department",
         "help_fr": "Où se trouve votre atelier.", "help_en": "Where your workshop is.", "choices": DEPARTMENTS,
-        "required": True, "on_signup": True, "directory_filter": True, "segmentable": True, "position": 1,
+        "on_signup": True, "directory_filter": True, "segmentable": True, "position": 1,
     },
     {
         "key": "annee_installation", "kind": "number", "label_fr": "Année d'installation",
@@ -79,7 +79,8 @@ def _fields() -> dict[str, Any]:
     for spec in FIELDS:
         field, _created = CustomField.objects.get_or_create(key=spec["key"], defaults=spec)
         fields[spec["key"]] = field
-    SignupField.objects.get_or_create(standard="job_title", defaults={"position": 1, "required": True})
+    # Optional on the demo's signup form: a demo member logging in is not sent to complete their profile.
+    SignupField.objects.get_or_create(standard="job_title", defaults={"position": 1})
     SignupField.objects.get_or_create(standard="city", defaults={"position": 2})
     for position, key in enumerate(("departement", "annee_installation", "ouvert_apprentis"), start=3):
         SignupField.objects.get_or_create(custom_field=fields[key], defaults={"position": position})

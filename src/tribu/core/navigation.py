@@ -28,6 +28,7 @@ AREAS = [
     Area("groups", _("Groups"), "groups:index", "groups"),
     Area("events", _("Events"), "events:index", "events"),
     Area("directory", _("Directory"), "directory:index", "directory"),
+    Area("companies", _("Companies"), "companies:index", "companies"),
     Area("library", _("Library"), "library:index", "library"),
     Area("chat", _("Chat"), "chat:index", "chat"),
     Area("admin", _("Admin"), "core:admin_home", "admin", team_only=True),

@@ -291,10 +291,12 @@ def test_preferences_are_saved(client, mia):
     page = client.get(reverse("core:notification_preferences"))
     assert page.status_code == 200
     assert 'name="role_changed"' in page.content.decode()
-    response = client.post(
-        reverse("core:notification_preferences"),
-        {"welcome": "in_app", "role_changed": "digest", "community_announcement": "off"},
-    )
+    from tribu.core.notifications.kinds import all_kinds
+
+    # The page submits every registered kind (apps add theirs); only the changed ones are stored.
+    posted = {kind.code: kind.default_channel for kind in all_kinds()}
+    posted.update({"welcome": "in_app", "role_changed": "digest", "community_announcement": "off"})
+    response = client.post(reverse("core:notification_preferences"), posted)
     assert response.status_code == 302
     saved = dict(NotificationPreference.objects.filter(user=mia).values_list("kind", "channel"))
     assert saved == {"role_changed": "digest", "community_announcement": "off"}
