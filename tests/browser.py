@@ -5,8 +5,11 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -67,3 +70,35 @@ def skip_or_fail(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason}: CI installs it (scripts/test), so this is a broken set-up")
     pytest.skip(reason)
+
+
+@contextmanager
+def phone_page(width: int = 375, height: int = 800) -> Iterator[tuple[Any, list[str]]]:
+    """A phone-sized page in Debian's headless Chromium, with the console messages it logs (to find
+    Content-Security-Policy violations). Its own Playwright, closed on exit."""
+    import os
+
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("the playwright package is not installed")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            console: list[str] = []
+            page.on("console", lambda message: console.append(message.text))
+            yield page, console
+        finally:
+            browser.close()
+
+
+def log_in(page: Any, base_url: str, email_address: str, password: str = "correct horse battery") -> None:  # noqa: S107
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=login]", email_address)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()

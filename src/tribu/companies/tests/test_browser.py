@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-from tests.browser import skip_or_fail
+from tests.browser import log_in, phone_page
 
 from .conftest import attach, give_seats, make_company
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 SHOTS = os.environ.get("TRIBU_COMPANIES_SHOTS", "")
 
 
@@ -23,10 +20,6 @@ def test_a_contact_on_a_phone_browses_companies_and_invites_a_colleague(live_ser
     from conftest import make_user
     from tribu.companies.models import CompanyInvitation, PartnerLevel
 
-    if not CHROMIUM.exists():
-        skip_or_fail(f"{CHROMIUM} is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     gold = PartnerLevel.objects.create(name_fr="Mécène or", position=1)
     long_name = make_company(
         "Société coopérative de menuiserie, d'ébénisterie et de charpente traditionnelle du Pays Bigouden",
@@ -38,47 +31,36 @@ def test_a_contact_on_a_phone_browses_companies_and_invites_a_colleague(live_ser
     contact = make_user("phone@example.org", "member", "Paula Phone")
     attach(contact, long_name, contact=True)
     give_seats(long_name, 5)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 375, "height": 800})
-            console: list[str] = []
-            page.on("console", lambda message: console.append(message.text))
-            page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("input[name=login]", "phone@example.org")
-            page.fill("input[name=password]", "correct horse battery")
-            page.click("form button[type=submit]")
-            page.wait_for_load_state()
+    with phone_page() as (page, console):
+        log_in(page, live_server.url, "phone@example.org")
 
-            page.goto(f"{live_server.url}/companies/")
-            assert page.locator("#companies-results .company-card").count() == 2
-            assert page.evaluate("document.documentElement.scrollWidth") <= 375
-            page.click(".companies-filters summary")
-            with page.expect_navigation():
-                page.check("input[name=sector][value=Forge]")
-            assert "sector=Forge" in page.url
-            assert page.locator("#companies-results .company-card").count() == 1
-            if SHOTS:
-                page.screenshot(path=f"{SHOTS}/index.png", full_page=True)
+        page.goto(f"{live_server.url}/companies/")
+        assert page.locator("#companies-results .company-card").count() == 2
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.click(".companies-filters summary")
+        with page.expect_navigation():
+            page.check("input[name=sector][value=Forge]")
+        assert "sector=Forge" in page.url
+        assert page.locator("#companies-results .company-card").count() == 1
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/index.png", full_page=True)
 
-            page.goto(f"{live_server.url}/companies/{long_name.slug}/")
-            assert "1 place prise sur 5" in page.inner_text("main")
-            assert page.evaluate("document.documentElement.scrollWidth") <= 375
-            if SHOTS:
-                page.screenshot(path=f"{SHOTS}/detail.png", full_page=True)
+        page.goto(f"{live_server.url}/companies/{long_name.slug}/")
+        assert "1 place prise sur 5" in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/detail.png", full_page=True)
 
-            page.goto(f"{live_server.url}/companies/{long_name.slug}/people/")
-            assert page.evaluate("document.documentElement.scrollWidth") <= 375
-            page.fill("textarea[name=emails]", "neo@example.org, trinity@example.org")
-            with page.expect_navigation():
-                page.click("text=Envoyer les invitations")
-            assert "neo@example.org" in page.inner_text(".pending-invitations")
-            assert CompanyInvitation.objects.filter(company=long_name).count() == 2
-            if SHOTS:
-                page.screenshot(path=f"{SHOTS}/people.png", full_page=True)
+        page.goto(f"{live_server.url}/companies/{long_name.slug}/people/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.fill("textarea[name=emails]", "neo@example.org, trinity@example.org")
+        with page.expect_navigation():
+            page.click("text=Envoyer les invitations")
+        assert "neo@example.org" in page.inner_text(".pending-invitations")
+        assert CompanyInvitation.objects.filter(company=long_name).count() == 2
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/people.png", full_page=True)
 
-            page.goto(f"{live_server.url}/companies/partners/")
-            assert page.evaluate("document.documentElement.scrollWidth") <= 375
-            assert [m for m in console if "Content Security Policy" in m] == []
-        finally:
-            browser.close()
+        page.goto(f"{live_server.url}/companies/partners/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert [m for m in console if "Content Security Policy" in m] == []

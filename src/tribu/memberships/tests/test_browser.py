@@ -4,25 +4,15 @@ team's list and a member's page with its forms — no horizontal scrolling, no C
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-from tests.browser import skip_or_fail
+from tests.browser import log_in, phone_page
 
 from .conftest import make_tier
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 SHOTS = os.environ.get("TRIBU_MEMBERSHIPS_SHOTS", "")
 
-
-def log_in(page, url, email):
-    page.goto(f"{url}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def fits(page) -> bool:
@@ -35,49 +25,38 @@ def test_a_member_and_the_team_on_a_phone(live_server):
     from conftest import make_user
     from tribu.memberships.models import Membership
 
-    if not CHROMIUM.exists():
-        skip_or_fail(f"{CHROMIUM} is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     make_tier("membre", name_fr="Membre", price_cents=6000, period="calendar_year", self_selectable=True)
     make_tier("bienfaiteur", name_fr="Bienfaiteur·rice de la communauté des artisans", price_cents=25000,
               self_selectable=True)
     make_user("staff@example.org", "staff", "Sam Staff")
     member = make_user("phone@example.org", "member", "Paula Phone")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 375, "height": 800})
-            console: list[str] = []
-            page.on("console", lambda message: console.append(message.text))
-            log_in(page, live_server.url, "phone@example.org")
-            page.goto(f"{live_server.url}/memberships/mine/")
-            assert "60,00\u00a0€" in page.inner_text("main")
-            assert fits(page)
-            with page.expect_navigation():
-                page.click("text=Choisir « Membre »")
-            assert "le paiement en ligne arrive bientôt" in page.inner_text("main")
-            assert Membership.objects.get(user=member).status == "pending"
-            assert fits(page)
-            if SHOTS:
-                page.screenshot(path=f"{SHOTS}/mine.png", full_page=True)
+    with phone_page() as (page, console):
+        log_in(page, live_server.url, "phone@example.org")
+        page.goto(f"{live_server.url}/memberships/mine/")
+        assert "60,00\u00a0€" in page.inner_text("main")
+        assert fits(page)
+        with page.expect_navigation():
+            page.click("text=Choisir « Membre »")
+        assert "le paiement en ligne arrive bientôt" in page.inner_text("main")
+        assert Membership.objects.get(user=member).status == "pending"
+        assert fits(page)
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/mine.png", full_page=True)
 
-            page.context.clear_cookies()
-            log_in(page, live_server.url, "staff@example.org")
-            page.goto(f"{live_server.url}/memberships/manage/?status=pending")
-            assert "Paula Phone" in page.inner_text("main")
-            assert fits(page)
-            with page.expect_navigation():
-                page.click("text=Paula Phone")
-            assert fits(page)
-            page.fill("#id_activate-reason", "Virement reçu")
-            with page.expect_navigation():
-                page.click("button:has-text('Activer')")
-            assert "Virement reçu" in page.inner_text("main")
-            assert Membership.objects.get(user=member).status == "active"
-            assert fits(page)
-            if SHOTS:
-                page.screenshot(path=f"{SHOTS}/holder.png", full_page=True)
-            assert not [m for m in console if "Content Security Policy" in m or "Refused" in m]
-        finally:
-            browser.close()
+        page.context.clear_cookies()
+        log_in(page, live_server.url, "staff@example.org")
+        page.goto(f"{live_server.url}/memberships/manage/?status=pending")
+        assert "Paula Phone" in page.inner_text("main")
+        assert fits(page)
+        with page.expect_navigation():
+            page.click("text=Paula Phone")
+        assert fits(page)
+        page.fill("#id_activate-reason", "Virement reçu")
+        with page.expect_navigation():
+            page.click("button:has-text('Activer')")
+        assert "Virement reçu" in page.inner_text("main")
+        assert Membership.objects.get(user=member).status == "active"
+        assert fits(page)
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/holder.png", full_page=True)
+        assert not [m for m in console if "Content Security Policy" in m or "Refused" in m]
