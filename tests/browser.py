@@ -75,7 +75,9 @@ def skip_or_fail(reason: str) -> None:
 @contextmanager
 def phone_page(width: int = 375, height: int = 800) -> Iterator[tuple[Any, list[str]]]:
     """A phone-sized page in Debian's headless Chromium, with the console messages it logs (to find
-    Content-Security-Policy violations). Its own Playwright, closed on exit."""
+    Content-Security-Policy violations). Its own Playwright, closed on exit: for the apps' tests; the
+    journeys in ``tests/`` share the session's ``chromium`` fixture instead (a second sync Playwright
+    cannot start while that one runs)."""
     import os
 
     if not CHROMIUM.exists():

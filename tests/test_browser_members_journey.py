@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .browser import find_link, log_in, phone_page, text_body
+from .browser import find_link, log_in, text_body
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,11 +16,17 @@ PASSWORD = "Kouign-amann-2026!"
 
 
 def test_a_field_added_by_the_admin_is_asked_at_signup_and_found_in_the_directory(
-    live_server: Any, smtp_server: Any, alice: Any, mia: Any, artifacts: Any
+    live_server: Any, smtp_server: Any, chromium: Any, alice: Any, mia: Any, artifacts: Any
 ) -> None:
     from tribu.accounts.models import CustomField, CustomFieldValue, User
 
-    with phone_page(width=1024) as (page, console):
+    # The suite's one Chromium (a second Playwright cannot start beside it in this process).
+    context = chromium.new_context(viewport={"width": 1024, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    try:
         # 1. The admin creates a single-choice field, filterable in the directory and asked at signup.
         log_in(page, live_server.url, alice.email)
         page.goto(f"{live_server.url}/profile/manage/fields/new/")
@@ -80,3 +86,5 @@ def test_a_field_added_by_the_admin_is_asked_at_signup_and_found_in_the_director
         assert "Nolwenn Vitrailliste" in results
         assert "Mia Membre" not in results
         assert [m for m in console if "Content Security Policy" in m] == []
+    finally:
+        context.close()
