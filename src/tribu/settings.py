@@ -95,6 +95,13 @@ INSTALLED_APPS = [
     "tribu.directory",
     "tribu.imports",
     "tribu.privacy",
+    "tribu.groups",
+    "tribu.feed",
+    "tribu.payments",
+    "tribu.billing",
+    "tribu.mailing",
+    "tribu.segments",
+    "tribu.campaigns",
     "tribu.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -111,6 +118,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +307,13 @@ def _email_settings() -> dict[str, object]:
 
 globals().update(_email_settings())
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Tribu <noreply@localhost>")
+
+# Payments. Without a secret key the platform takes offline payments only (and says so in the admin).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+# Another API base for the Stripe client (tests point it at an emulator on 127.0.0.1); empty: Stripe's.
+STRIPE_API_BASE = env("STRIPE_API_BASE")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalisation ----------------------------------------------------------------------

@@ -19,6 +19,13 @@ urlpatterns = [
     path("companies/", include("tribu.companies.urls")),
     path("manage/imports/", include("tribu.imports.urls")),
     path("accounts/settings/privacy/", include("tribu.privacy.urls")),
+    path("groups/", include("tribu.groups.urls")),
+    path("feed/", include("tribu.feed.urls")),
+    path("payments/", include("tribu.payments.urls")),
+    path("billing/", include("tribu.billing.urls")),
+    path("email/", include("tribu.mailing.urls")),
+    path("manage/segments/", include("tribu.segments.urls")),
+    path("manage/campaigns/", include("tribu.campaigns.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
