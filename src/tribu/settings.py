@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "tribu.mailing",
     "tribu.segments",
     "tribu.campaigns",
+    "tribu.events",
     "tribu.api",
     "django.contrib.admin",
     "django.contrib.auth",

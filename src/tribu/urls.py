@@ -26,6 +26,7 @@ urlpatterns = [
     path("email/", include("tribu.mailing.urls")),
     path("manage/segments/", include("tribu.segments.urls")),
     path("manage/campaigns/", include("tribu.campaigns.urls")),
+    path("events/", include("tribu.events.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

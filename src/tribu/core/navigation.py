@@ -93,6 +93,7 @@ ACCOUNT_TABS = [
     Tab(_("Membership"), "memberships:mine", prefix=True),
     Tab(_("Payments"), "payments:mine", prefix=True),
     Tab(_("My groups"), "groups:mine", prefix=True),
+    Tab(_("Calendar feed"), "events:calendar_settings", prefix=True),
     Tab(_("Email subscriptions"), "mailing:preferences", prefix=True),
     Tab(_("Email"), "account_email"),
     Tab(_("Password"), "account_change_password"),
