@@ -58,8 +58,12 @@ class Activity(models.Model):
     target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     target_id = models.CharField(max_length=64, blank=True)
     target = GenericForeignKey("target_type", "target_id")
-    # The group the act happened in; a plain id until the groups app exists.
-    group_id = models.BigIntegerField(null=True, blank=True)
+    # The group the act happened in. No database constraint: the log is append-only and must keep
+    # its rows (and accept them in any order) whatever happens to the group; a deleted group's
+    # activities keep nothing but their time and verb there (SET_NULL, done by Django).
+    group = models.ForeignKey(
+        "groups.Group", null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False, related_name="+"
+    )
     data = models.JSONField(default=dict, blank=True)
     audit = models.BooleanField(default=False, help_text="An admin action, shown in the audit log.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -73,7 +77,7 @@ class Activity(models.Model):
             models.Index(fields=["actor", "created_at"], name="activity_actor_time"),
             models.Index(fields=["verb", "created_at"], name="activity_verb_time"),
             models.Index(fields=["target_type", "target_id"], name="activity_target"),
-            models.Index(fields=["group_id", "created_at"], name="activity_group_time"),
+            models.Index(fields=["group", "created_at"], name="activity_group_time"),
             models.Index(
                 fields=["created_at"], name="activity_audit_time", condition=models.Q(audit=True)
             ),
