@@ -1,0 +1,276 @@
+"""Who may receive which email. Four topics a member can stop, each kept where it already lives:
+
+- ``newsletter`` and ``event_announcements``: the member's consents (``tribu.privacy``), opt-in;
+- ``digests``: the member's notification preferences (a kind delivered in the daily digest);
+- ``campaigns``: this app's ``TopicPreference`` (community campaigns; members receive them unless
+  they opted out).
+
+``transactional`` is not a topic a member can stop (receipts, password resets): only a suppression
+blocks it. Every address on the suppression list (hard bounce, complaint, manual) receives nothing.
+
+Links in emails are signed (``django.core.signing``) and work without logging in:
+``unsubscribe_url(user, topic)`` (one click, RFC 8058) and ``preferences_url(user)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import EmailSuppression, TopicPreference
+
+NEWSLETTER = "newsletter"
+EVENT_ANNOUNCEMENTS = "event_announcements"
+DIGESTS = "digests"
+CAMPAIGNS = "campaigns"
+TRANSACTIONAL = "transactional"
+
+UNSUBSCRIBE_SALT = "tribu.mailing.unsubscribe"
+PREFERENCES_SALT = "tribu.mailing.preferences"
+
+
+@dataclass(frozen=True)
+class Topic:
+    code: str
+    label: Any
+    description: Any
+    default: bool  # what a member who never said anything gets
+
+
+TOPICS: dict[str, Topic] = {
+    t.code: t
+    for t in (
+        Topic(NEWSLETTER, _("Newsletter"), _("The community newsletter."), False),
+        Topic(EVENT_ANNOUNCEMENTS, _("Event announcements"), _("Announcements of upcoming events."), False),
+        Topic(DIGESTS, _("Daily digest"), _("One email a day with the notifications you chose to get by digest."),
+              True),
+        Topic(CAMPAIGNS, _("Community campaigns"), _("Emails the community team sends to members."), True),
+    )
+}
+
+
+def topics() -> list[Topic]:
+    return list(TOPICS.values())
+
+
+def check_topic(topic: str) -> Topic:
+    try:
+        return TOPICS[topic]
+    except KeyError:
+        raise ValueError(f"Unknown mailing topic {topic!r}") from None
+
+
+# --- Suppression ----------------------------------------------------------------------------------
+
+
+def normalise(email: str) -> str:
+    return parseaddr(email or "")[1].strip().lower()
+
+
+def active_suppressions() -> QuerySet[EmailSuppression]:
+    return EmailSuppression.objects.filter(lifted_at__isnull=True)
+
+
+def is_suppressed(email: str) -> bool:
+    address = normalise(email)
+    return bool(address) and active_suppressions().filter(email__iexact=address).exists()
+
+
+def suppression_for(email: str) -> EmailSuppression | None:
+    address = normalise(email)
+    if not address:
+        return None
+    return active_suppressions().filter(email__iexact=address).first()
+
+
+def suppressed_among(emails: Iterable[str]) -> dict[str, str]:
+    """``{address: reason}`` for the suppressed addresses among ``emails`` (lower-cased; one query)."""
+    wanted = {normalise(e) for e in emails} - {""}
+    if not wanted:
+        return {}
+    found: dict[str, str] = {}
+    chunk: list[str] = []
+    items = sorted(wanted)
+    for start in range(0, len(items), 500):
+        chunk = items[start : start + 500]
+        rows = active_suppressions().filter(email__in=chunk).values_list("email", "reason")
+        found.update({email.lower(): reason for email, reason in rows})
+    # Rows stored with capitals (manual entries) are matched too.
+    if len(found) < len(wanted):
+        rest = wanted - set(found)
+        for email, reason in active_suppressions().exclude(email__in=list(found)).values_list("email", "reason"):
+            if email.lower() in rest:
+                found[email.lower()] = reason
+    return found
+
+
+# --- Consent per topic ----------------------------------------------------------------------------
+
+
+def _digest_kinds() -> list[str]:
+    from tribu.core.models import NotificationChannel
+    from tribu.core.notifications.kinds import all_kinds
+
+    return [k.code for k in all_kinds() if k.default_channel == NotificationChannel.DIGEST]
+
+
+def is_subscribed(user: Any, topic: str) -> bool:
+    """The member's own word on ``topic`` (suppression aside)."""
+    check_topic(topic)
+    if topic in (NEWSLETTER, EVENT_ANNOUNCEMENTS):
+        from tribu.privacy.queries import has_consent
+
+        return has_consent(user, topic)
+    if topic == DIGESTS:
+        from tribu.core.models import NotificationChannel
+        from tribu.core.notifications.queries import preference_rows
+
+        return any(channel == NotificationChannel.DIGEST for _kind, channel in preference_rows(user))
+    row = TopicPreference.objects.filter(user=user, topic=topic).only("subscribed").first()
+    return TOPICS[topic].default if row is None else row.subscribed
+
+
+def subscriptions(user: Any) -> dict[str, bool]:
+    return {t.code: is_subscribed(user, t.code) for t in topics()}
+
+
+def may_send(user: Any, topic: str) -> bool:
+    """Whether ``user`` may receive an email of ``topic`` now: an active member with an address, who
+    did not stop the topic, at an address not on the suppression list. ``transactional``: only the
+    address and the suppression list count."""
+    email = getattr(user, "email", "")
+    if not email or not getattr(user, "is_active", True):
+        return False
+    if topic != TRANSACTIONAL and not is_subscribed(user, topic):
+        return False
+    return not is_suppressed(email)
+
+
+def sendable(users: QuerySet, topic: str) -> QuerySet:
+    """``users`` narrowed to those ``may_send`` accepts, in one SQL query (for campaigns and segments)."""
+    from django.db.models.functions import Lower
+
+    suppressed = active_suppressions().annotate(low=Lower("email")).filter(low=Lower(OuterRef("email")))
+    users = users.filter(is_active=True).exclude(email="").exclude(Exists(suppressed))
+    if topic == TRANSACTIONAL:
+        return users
+    check_topic(topic)
+    if topic in (NEWSLETTER, EVENT_ANNOUNCEMENTS):
+        from tribu.privacy.models import Consent
+
+        latest = Consent.objects.filter(user=OuterRef("pk"), kind=topic).order_by("-created_at", "-id")
+        return users.annotate(_consent=Subquery(latest.values("granted")[:1])).filter(_consent=True)
+    if topic == DIGESTS:
+        from tribu.core.models import NotificationChannel, NotificationPreference
+
+        prefs = NotificationPreference.objects.filter(user=OuterRef("pk"))
+        digest_chosen = Exists(prefs.filter(channel=NotificationChannel.DIGEST))
+        default_kept = Q()
+        for code in _digest_kinds():
+            default_kept |= ~Exists(prefs.filter(kind=code))
+        if not _digest_kinds():
+            return users.filter(digest_chosen)
+        return users.filter(digest_chosen | default_kept)
+    rows = TopicPreference.objects.filter(user=OuterRef("pk"), topic=topic)
+    if TOPICS[topic].default:
+        return users.exclude(Exists(rows.filter(subscribed=False)))
+    return users.filter(Exists(rows.filter(subscribed=True)))
+
+
+def set_subscription(user: Any, topic: str, subscribed: bool, *, source: str = "") -> bool:
+    """Record the member's choice on ``topic``; returns whether anything changed. The action layer
+    (``actions.update_subscriptions`` / ``actions.unsubscribe``) records the activity around it."""
+    check_topic(topic)
+    if is_subscribed(user, topic) == subscribed:
+        return False
+    with transaction.atomic():
+        if topic in (NEWSLETTER, EVENT_ANNOUNCEMENTS):
+            from tribu.privacy.actions import record_consent
+
+            record_consent(user, topic, subscribed)
+        elif topic == DIGESTS:
+            from tribu.core.models import NotificationChannel
+            from tribu.core.notifications.actions import set_preference
+            from tribu.core.notifications.queries import preference_rows
+
+            if subscribed:
+                for code in _digest_kinds():
+                    set_preference(user, code, NotificationChannel.DIGEST)
+            else:
+                for kind, channel in preference_rows(user):
+                    if channel == NotificationChannel.DIGEST:
+                        set_preference(user, kind.code, NotificationChannel.IN_APP)
+        else:
+            TopicPreference.objects.update_or_create(user=user, topic=topic, defaults={"subscribed": subscribed})
+    return True
+
+
+# --- Signed links ---------------------------------------------------------------------------------
+
+
+def unsubscribe_token(user: Any, topic: str) -> str:
+    check_topic(topic)
+    return signing.dumps({"u": user.pk, "t": topic}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """``(user id, topic)`` or None for a forged or mangled token."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or data.get("t") not in TOPICS or not isinstance(data.get("u"), int):
+        return None
+    return data["u"], data["t"]
+
+
+def preferences_token(user: Any) -> str:
+    return signing.dumps({"u": user.pk}, salt=PREFERENCES_SALT, compress=True)
+
+
+def read_preferences_token(token: str) -> int | None:
+    try:
+        data = signing.loads(token, salt=PREFERENCES_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    return data["u"]
+
+
+def unsubscribe_url(user: Any, topic: str) -> str:
+    """Absolute, signed one-click link (no login); GET shows a confirmation, POST unsubscribes."""
+    return settings.SITE_URL + reverse("mailing:unsubscribe", args=[unsubscribe_token(user, topic)])
+
+
+def preferences_url(user: Any) -> str:
+    """Absolute, signed link to the member's preference centre (no login)."""
+    return settings.SITE_URL + reverse("mailing:preferences_signed", args=[preferences_token(user)])
+
+
+def unsubscribe_mailbox() -> str:
+    """The address that takes ``mailto:`` unsubscribe requests (``MAILING_UNSUBSCRIBE_EMAIL``, or the
+    sender's address); ``tribu mailing_inbound`` reads what arrives there."""
+    configured = getattr(settings, "MAILING_UNSUBSCRIBE_EMAIL", "")
+    return normalise(configured or settings.DEFAULT_FROM_EMAIL)
+
+
+def list_unsubscribe_headers(user: Any, topic: str) -> dict[str, str]:
+    """RFC 2369 + RFC 8058 headers for a non-transactional email to ``user`` about ``topic``."""
+    token = unsubscribe_token(user, topic)
+    url = settings.SITE_URL + reverse("mailing:unsubscribe", args=[token])
+    value = f"<{url}>"
+    mailbox = unsubscribe_mailbox()
+    if mailbox:
+        value += f", <mailto:{mailbox}?subject={quote('unsubscribe ' + token)}>"
+    return {"List-Unsubscribe": value, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
