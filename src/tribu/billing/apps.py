@@ -6,3 +6,10 @@ class BillingConfig(AppConfig):
     name = "tribu.billing"
     label = "billing"
     verbose_name = _("Invoices and renewals")
+
+    def ready(self) -> None:
+        from tribu.core.activity_text import describe_verb
+
+        describe_verb("document.issued", _("%(who)s issued the document %(number)s"))
+        describe_verb("renewal.reminded", _("%(who)s sent a renewal reminder"))
+        describe_verb("billing.organisation_updated", _("%(who)s updated the organisation's legal details"))

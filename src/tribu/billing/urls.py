@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "billing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("documents/<int:document_id>/", views.document, name="document"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/documents/", views.manage_documents, name="manage_documents"),
+    path("manage/export/", views.export, name="export"),
+    path("manage/organisation/", views.organisation, name="organisation"),
+    path("manage/remind/<int:membership_id>/", views.remind, name="remind"),
+]

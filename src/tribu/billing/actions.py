@@ -1,0 +1,322 @@
+"""Every write of billing.
+
+Documents (called by the payments app, inside the payment's transaction):
+
+- ``issue_receipt(payment) -> Document`` when a payment succeeds: a receipt, or a tax receipt for a
+  donation when the organisation may issue them. Idempotent: a second call for the same payment
+  returns the first document (the payment row is locked, and a unique constraint backs it up).
+- ``issue_credit_note(payment, amount_cents, key="") -> Document`` on a refund; ``key`` (the refund's
+  id) makes a repeated call return the same credit note. The credit notes of a payment never exceed it.
+- ``issue_invoice(payment) -> Document``: an invoice for a payment still due (a company asking for one).
+
+Each document takes the next number of its (kind, year) from a ``DocumentCounter`` row locked in the
+same transaction, so numbers are sequential without gaps even when payments succeed concurrently, and a
+rolled-back payment gives its number back. The document's email (PDF attached, in the member's language)
+is queued after the commit.
+
+Settings and renewals: ``update_organisation``, ``send_manual_reminder`` (rate-limited); the scheduled
+reminders live in ``renewals.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from tribu.core.activity import record
+
+from . import policies
+from .models import (
+    ISSUED_ON_PAYMENT,
+    PREFIX,
+    Document,
+    DocumentCounter,
+    DocumentKind,
+    Organisation,
+    ReminderKind,
+    RenewalReminder,
+)
+
+MANUAL_REMINDER_INTERVAL = timedelta(hours=24)
+
+
+# --- numbering ------------------------------------------------------------------------------------------
+
+
+def next_sequence(kind: str, year: int) -> int:
+    """The next number of (kind, year), under a row lock held until the caller's transaction ends."""
+    counter = DocumentCounter.objects.select_for_update().filter(kind=kind, year=year).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                DocumentCounter.objects.create(kind=kind, year=year, last=0)
+        except IntegrityError:  # created meanwhile by a concurrent transaction: lock theirs
+            pass
+        counter = DocumentCounter.objects.select_for_update().get(kind=kind, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def format_number(kind: str, year: int, sequence: int) -> str:
+    return f"{PREFIX[DocumentKind(kind)]}-{year}-{sequence:05d}"
+
+
+# --- snapshots ------------------------------------------------------------------------------------------
+
+
+def seller_snapshot(org: Organisation | None = None) -> dict[str, Any]:
+    from tribu.core.community import get_community
+
+    org = org or Organisation.get()
+    return {
+        "name": org.legal_name or get_community().name,
+        "address": org.address,
+        "siret": org.siret,
+        "rna": org.rna,
+        "vat_number": org.vat_number,
+        "vat_mention": "" if org.vat_number else org.vat_mention,
+        "email": org.email,
+        "iban": org.iban,
+        "bic": org.bic,
+        "footer": org.invoice_footer,
+        "tax_receipt_article": org.tax_receipt_article,
+        "object": org.object_description,
+        "signatory": org.signatory,
+    }
+
+
+def buyer_snapshot(payment: Any) -> dict[str, Any]:
+    if payment.company_id:
+        c = payment.company
+        address = "\n".join(x for x in [c.address, " ".join(y for y in [c.postcode, c.city] if y), c.country] if x)
+        return {"kind": "company", "name": c.name, "address": address, "siret": c.siret,
+                "contact": payment.user.name if payment.user_id else "",
+                "email": payment.user.email if payment.user_id else ""}
+    if payment.user_id:
+        u = payment.user
+        return {"kind": "member", "name": u.name, "address": "", "siret": "", "contact": "", "email": u.email}
+    return {"kind": "member", "name": "", "address": "", "siret": "", "contact": "", "email": ""}
+
+
+def _line_label(payment: Any) -> str:
+    from tribu.payments.models import PaymentPurpose
+
+    if payment.description:
+        return payment.description
+    if payment.purpose == PaymentPurpose.DONATION:
+        return _("Donation")
+    if payment.tier_id:
+        return _("Membership dues: %(tier)s") % {"tier": payment.tier.name}
+    return str(PaymentPurpose(payment.purpose).label) if payment.purpose in PaymentPurpose.values else _("Payment")
+
+
+def _lines(payment: Any, amount_cents: int) -> list[dict[str, Any]]:
+    return [{
+        "label": _line_label(payment),
+        "quantity": 1,
+        "unit_cents": amount_cents,
+        "total_cents": amount_cents,
+        "period_start": payment.period_start.isoformat() if payment.period_start else "",
+        "period_end": payment.period_end.isoformat() if payment.period_end else "",
+    }]
+
+
+def document_language(payment: Any) -> str:
+    from tribu.core.emails import language_for
+
+    person = payment.user if payment.user_id else None
+    if person is None and payment.company_id:
+        person = _company_contacts(payment.company_id)[:1]
+        person = person[0] if person else None
+    lang = language_for(person) if person is not None else language_for(None)
+    return (lang or "fr")[:2]
+
+
+def _company_contacts(company_id: int) -> list[Any]:
+    from tribu.accounts.models import User
+
+    return list(User.objects.filter(company_attachment__company_id=company_id, company_attachment__is_contact=True,
+                                    is_active=True).order_by("pk"))
+
+
+# --- issuing --------------------------------------------------------------------------------------------
+
+
+def _lock_payment(payment: Any) -> Any:
+    from tribu.payments.models import Payment
+
+    return Payment.objects.select_for_update(of=("self",)).select_related("user", "company", "tier").get(pk=payment.pk)
+
+
+def _create(kind: str, payment: Any, *, amount_cents: int, original: Document | None = None, key: str = "",
+            email: bool = True) -> Document:
+    """Number and write one document (inside the caller's transaction), then queue its email."""
+    now = timezone.now()
+    year = timezone.localtime(now).year
+    language = document_language(payment)
+    with translation.override(language):
+        lines = _lines(payment, amount_cents)
+    with transaction.atomic():  # a savepoint: a refused insert gives its number back
+        sequence = next_sequence(kind, year)
+        document = Document.objects.create(
+            kind=kind, year=year, sequence=sequence, number=format_number(kind, year, sequence),
+            payment=payment, original=original, user_id=payment.user_id, company_id=payment.company_id,
+            seller=seller_snapshot(), buyer=buyer_snapshot(payment), lines=lines,
+            total_cents=amount_cents, tax_cents=0, currency=payment.currency,
+            payment_method=payment.method, payment_reference=payment.reference, paid_at=payment.paid_at,
+            language=language, key=key, issued_at=now,
+        )
+    record(None, "document.issued", document, kind=kind, number=document.number, payment=payment.reference,
+           amount_cents=amount_cents, currency=payment.currency)
+    if email:
+        from .tasks import send_document
+
+        document_id = document.pk
+        transaction.on_commit(lambda: send_document.enqueue(document_id))
+    return document
+
+
+def receipt_of(payment: Any) -> Document | None:
+    return Document.objects.filter(payment_id=payment.pk, kind__in=ISSUED_ON_PAYMENT).first()
+
+
+def issue_receipt(payment: Any, *, email: bool = True) -> Document:
+    """The receipt (or tax receipt, for a donation when the organisation may issue them) of a payment
+    that succeeded. Call it in the transaction that marks the payment paid; calling it again returns
+    the same document."""
+    from tribu.payments.models import PaymentPurpose, PaymentStatus
+
+    with transaction.atomic():
+        locked = _lock_payment(payment)
+        existing = receipt_of(locked)
+        if existing is not None:
+            return existing
+        if locked.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
+            raise ValidationError(_("A receipt is issued once the payment is received."))
+        if locked.amount_cents <= 0:
+            raise ValidationError(_("There is nothing to acknowledge: the amount is zero."))
+        kind = DocumentKind.RECEIPT
+        if locked.purpose == PaymentPurpose.DONATION and Organisation.get().tax_receipts_enabled:
+            kind = DocumentKind.TAX_RECEIPT
+        try:
+            return _create(kind, locked, amount_cents=locked.amount_cents, email=email)
+        except IntegrityError:  # unique receipt per payment: another caller issued it first
+            existing = receipt_of(locked)
+            if existing is None:
+                raise
+            return existing
+
+
+def issue_credit_note(payment: Any, amount_cents: int, *, key: str = "", email: bool = True) -> Document:
+    """A credit note for ``amount_cents`` refunded on ``payment``, referring to its receipt (or invoice).
+    With a ``key`` (a refund id), a repeated call returns the credit note already issued."""
+    amount_cents = int(amount_cents)
+    if amount_cents <= 0:
+        raise ValidationError(_("A refund must be a positive amount."))
+    with transaction.atomic():
+        locked = _lock_payment(payment)
+        if key:
+            existing = Document.objects.filter(payment_id=locked.pk, key=key, kind=DocumentKind.CREDIT_NOTE).first()
+            if existing is not None:
+                return existing
+        credited = Document.objects.filter(payment_id=locked.pk, kind=DocumentKind.CREDIT_NOTE).aggregate(
+            s=Sum("total_cents"))["s"] or 0
+        if credited + amount_cents > locked.amount_cents:
+            raise ValidationError(_("The credit notes of a payment cannot exceed the amount paid."))
+        original = receipt_of(locked) or Document.objects.filter(
+            payment_id=locked.pk, kind=DocumentKind.INVOICE).first()
+        return _create(DocumentKind.CREDIT_NOTE, locked, amount_cents=amount_cents, original=original, key=key,
+                       email=email)
+
+
+def issue_invoice(actor: Any, payment: Any) -> Document:
+    """An invoice for a payment (a company's accountant often wants one before paying). Idempotent."""
+    if actor is not None and not policies.can_request_invoice(actor, payment):
+        raise PermissionDenied
+    from tribu.payments.models import PaymentStatus
+
+    with transaction.atomic():
+        locked = _lock_payment(payment)
+        existing = Document.objects.filter(payment_id=locked.pk, kind=DocumentKind.INVOICE).first()
+        if existing is not None:
+            return existing
+        if locked.status in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+            raise ValidationError(_("This payment was cancelled: there is nothing to invoice."))
+        return _create(DocumentKind.INVOICE, locked, amount_cents=locked.amount_cents)
+
+
+def mark_emailed(document_id: int) -> None:
+    Document.objects.filter(pk=document_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
+
+
+# --- organisation ---------------------------------------------------------------------------------------
+
+ORGANISATION_FIELDS = [
+    "legal_name", "address", "siret", "rna", "vat_number", "vat_mention", "email", "iban", "bic",
+    "invoice_footer", "tax_receipts_enabled", "tax_receipt_article", "object_description", "signatory",
+    "reminder_offsets",
+]
+
+
+def update_organisation(actor: Any, values: dict[str, Any]) -> Organisation:
+    if not policies.can_manage_billing(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        org = Organisation.get()
+        org = Organisation.objects.select_for_update().get(pk=org.pk)
+        changed = []
+        for name in ORGANISATION_FIELDS:
+            if name in values and getattr(org, name) != values[name]:
+                setattr(org, name, values[name])
+                changed.append(name)
+        if not org.vat_number and not org.vat_mention:
+            raise ValidationError({"vat_mention": [
+                _("Give either a VAT number or the VAT exemption mention: one of them must be on every invoice.")
+            ]})
+        if changed:
+            org.full_clean()
+            org.save(update_fields=[*changed, "updated_at"])
+            record(actor, "billing.organisation_updated", org, audit=True, fields=changed)
+    return org
+
+
+# --- manual reminders -----------------------------------------------------------------------------------
+
+
+class ReminderTooSoon(ValidationError):
+    pass
+
+
+def send_manual_reminder(actor: Any, membership: Any) -> RenewalReminder:
+    """The team's one-click reminder: at most one per membership every 24 hours."""
+    from tribu.memberships.models import Membership
+
+    from . import renewals
+
+    if not policies.can_manage_billing(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update(of=("self",)).select_related("tier", "user", "company").get(
+            pk=membership.pk)
+        if locked.ends_on is None:
+            raise ValidationError(_("This membership has no end date: there is nothing to renew."))
+        since = timezone.now() - MANUAL_REMINDER_INTERVAL
+        if RenewalReminder.objects.filter(membership=locked, kind=ReminderKind.MANUAL, sent_at__gte=since).exists():
+            raise ReminderTooSoon(_("A reminder was already sent for this membership in the last 24 hours."))
+        people = renewals.send_reminder_emails(locked, offset=None)
+        if not people:
+            raise ValidationError(_("Nobody can receive this reminder: no active member with an email address."))
+        reminder = RenewalReminder.objects.create(
+            membership=locked, kind=ReminderKind.MANUAL, period_end=locked.ends_on, sent_by=actor,
+            recipients=len(people),
+        )
+        record(actor, "renewal.reminded", locked, manual=True, ends_on=locked.ends_on.isoformat(),
+               recipients=len(people))
+    return reminder
