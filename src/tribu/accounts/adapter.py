@@ -14,12 +14,15 @@ from tribu.core.emails import send_email_on_commit
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        message = self.render_mail(template_prefix, email, context)
-        html = ""
-        for content, mimetype in getattr(message, "alternatives", []):
-            if mimetype == "text/html":
-                html = str(content)
-        send_email_on_commit(list(message.to), str(message.subject), str(message.body), html)
+        # Through the mailing app's rendering: the admins' version of the email if any, the branded layout.
+        from django.utils import translation
+
+        from tribu.core.emails import language_for, render_email
+
+        user = context.get("user")
+        language = language_for(user) if user is not None else (translation.get_language() or "fr")
+        parts = render_email(template_prefix, {"email": email, **context}, language)
+        send_email_on_commit([email], **parts)
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True

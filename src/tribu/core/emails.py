@@ -1,5 +1,8 @@
 """Sending email: rendered from templates in the recipient's language, sent by the task worker
-after the transaction commits. Templates: ``<prefix>_subject.txt``, ``<prefix>.txt``, ``<prefix>.html``."""
+after the transaction commits. Templates: ``<prefix>_subject.txt``, ``<prefix>.txt``, ``<prefix>.html``.
+
+The mailing app owns the rendering (admins' overrides per language, the branded layout, a plain-text
+part) and the suppression list: ``deliver`` sends nothing to a suppressed address."""
 
 from __future__ import annotations
 
@@ -8,20 +11,25 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from .community import get_community
 
 
-def render_email(template_prefix: str, context: dict[str, Any], language: str) -> dict[str, str]:
-    community = get_community()
-    ctx = {"community": community, "site_url": settings.SITE_URL, **context}
-    with translation.override(language):
-        subject = render_to_string(f"{template_prefix}_subject.txt", ctx).strip().replace("\n", " ")
-        text = render_to_string(f"{template_prefix}.txt", ctx)
-        html = render_to_string(f"{template_prefix}.html", ctx)
-    return {"subject": subject, "text": text, "html": html}
+def render_email(
+    template_prefix: str,
+    context: dict[str, Any],
+    language: str,
+    *,
+    unsubscribe_url: str = "",
+    preferences_url: str = "",
+) -> dict[str, str]:
+    """``{"subject", "text", "html"}``: the admins' version of this email in ``language`` if there is
+    one, else the template files; in the branded layout (with the unsubscribe links when given)."""
+    from tribu.mailing.composer import render
+
+    return render(
+        template_prefix, context, language, unsubscribe_url=unsubscribe_url, preferences_url=preferences_url
+    )
 
 
 def language_for(user: Any) -> str:
@@ -31,7 +39,12 @@ def language_for(user: Any) -> str:
 def deliver(
     to: list[str], subject: str, text: str, html: str = "", headers: dict[str, str] | None = None
 ) -> int:
-    """Send now, in this process (tasks call this)."""
+    """Send now, in this process (tasks call this). Suppressed addresses are dropped (and recorded)."""
+    from tribu.mailing.suppression import drop_suppressed
+
+    to = drop_suppressed(to, subject)
+    if not to:
+        return 0
     community = get_community()
     from_email = settings.DEFAULT_FROM_EMAIL
     if "<" not in from_email and community.name:
@@ -53,7 +66,28 @@ def send_email_on_commit(
 
 
 def send_templated_email_on_commit(
-    user: Any, template_prefix: str, context: dict[str, Any], headers: dict[str, str] | None = None
-) -> None:
-    parts = render_email(template_prefix, {"user": user, **context}, language_for(user))
+    user: Any,
+    template_prefix: str,
+    context: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    *,
+    topic: str = "",
+) -> bool:
+    """Render ``template_prefix`` for ``user`` and queue it. With a mailing ``topic`` (newsletter,
+    event_announcements, digests, campaigns) the email is not transactional: it is sent only if the
+    member did not stop that topic, and carries an unsubscribe link and ``List-Unsubscribe`` headers.
+    Returns whether it was queued."""
+    extra: dict[str, str] = {}
+    if topic:
+        from tribu.mailing import consent
+
+        if not consent.may_send(user, topic):
+            return False
+        extra = {
+            "unsubscribe_url": consent.unsubscribe_url(user, topic),
+            "preferences_url": consent.preferences_url(user),
+        }
+        headers = {**(headers or {}), **consent.list_unsubscribe_headers(user, topic)}
+    parts = render_email(template_prefix, {"user": user, **context}, language_for(user), **extra)
     send_email_on_commit([user.email], headers=headers, **parts)
+    return True

@@ -78,19 +78,20 @@ def normalise(email: str) -> str:
 
 
 def active_suppressions() -> QuerySet[EmailSuppression]:
+    """Addresses are stored normalised (lower case), so lookups are exact and use the index."""
     return EmailSuppression.objects.filter(lifted_at__isnull=True)
 
 
 def is_suppressed(email: str) -> bool:
     address = normalise(email)
-    return bool(address) and active_suppressions().filter(email__iexact=address).exists()
+    return bool(address) and active_suppressions().filter(email=address).exists()
 
 
 def suppression_for(email: str) -> EmailSuppression | None:
     address = normalise(email)
     if not address:
         return None
-    return active_suppressions().filter(email__iexact=address).first()
+    return active_suppressions().filter(email=address).first()
 
 
 def suppressed_among(emails: Iterable[str]) -> dict[str, str]:
@@ -99,18 +100,11 @@ def suppressed_among(emails: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     found: dict[str, str] = {}
-    chunk: list[str] = []
     items = sorted(wanted)
     for start in range(0, len(items), 500):
         chunk = items[start : start + 500]
         rows = active_suppressions().filter(email__in=chunk).values_list("email", "reason")
         found.update({email.lower(): reason for email, reason in rows})
-    # Rows stored with capitals (manual entries) are matched too.
-    if len(found) < len(wanted):
-        rest = wanted - set(found)
-        for email, reason in active_suppressions().exclude(email__in=list(found)).values_list("email", "reason"):
-            if email.lower() in rest:
-                found[email.lower()] = reason
     return found
 
 
@@ -160,7 +154,7 @@ def sendable(users: QuerySet, topic: str) -> QuerySet:
     """``users`` narrowed to those ``may_send`` accepts, in one SQL query (for campaigns and segments)."""
     from django.db.models.functions import Lower
 
-    suppressed = active_suppressions().annotate(low=Lower("email")).filter(low=Lower(OuterRef("email")))
+    suppressed = active_suppressions().filter(email=Lower(OuterRef("email")))
     users = users.filter(is_active=True).exclude(email="").exclude(Exists(suppressed))
     if topic == TRANSACTIONAL:
         return users
