@@ -6,3 +6,6 @@ class PaymentsConfig(AppConfig):
     name = "tribu.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from . import activity  # noqa: F401  (verbs' sentences)

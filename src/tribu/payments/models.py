@@ -70,6 +70,10 @@ class Payment(models.Model):
     stripe_invoice = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_subscription = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_customer = models.CharField(max_length=255, blank=True)
+    # A card payment in progress: the Checkout page to send the payer back to (a retry reuses it).
+    checkout_url = models.URLField(max_length=1000, blank=True)
+    # Card payments for a monthly or yearly tier may be a subscription that renews by itself.
+    recurring = models.BooleanField(_("renews automatically"), default=False)
     # Offline: who recorded it and the cheque number / transfer label they saw.
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -129,3 +133,28 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type}"
+
+
+class PaymentSettings(models.Model):
+    """Payment options (one row). The bank details printed on transfer instructions (IBAN, BIC, account
+    holder, address for cheques) are the organisation's legal details, kept by the billing app
+    (``billing.Organisation``); this row holds what only payments need."""
+
+    bank_name = models.CharField(_("bank"), max_length=200, blank=True)
+    cheques_accepted = models.BooleanField(_("cheques accepted"), default=True)
+    donations_enabled = models.BooleanField(_("donation page open"), default=False)
+    donation_currency = models.CharField(_("donation currency"), max_length=3, default="EUR")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment settings")
+        verbose_name_plural = _("payment settings")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="payments_settings_singleton")]
+
+    def __str__(self) -> str:
+        return "payment settings"
+
+    @classmethod
+    def load(cls) -> PaymentSettings:
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row

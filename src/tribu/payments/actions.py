@@ -1,0 +1,438 @@
+"""Every write on payments.
+
+By the payer: ``start_checkout`` (card, through Stripe Checkout: one period, or a subscription for
+monthly and yearly tiers), ``start_offline`` (bank transfer or cheque: instructions with the unique
+reference, the membership waits as pending), ``start_donation`` (card or offline).
+By the team: ``record_offline`` (the pending payment arrived), ``record_payment`` (a payment nobody
+announced, e.g. for a member who never signed in), ``update_settings`` (admins).
+By Stripe: ``webhooks.py`` (each event applied once) calls ``mark_paid``, ``mark_failed``,
+``apply_refund`` here.
+
+Each write runs in one transaction under a row lock; the membership effect goes through
+``effects.apply_dues``; documents (receipt, credit note) are issued by the billing app after the commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from tribu.accounts.models import User
+from tribu.core.activity import record
+from tribu.memberships import actions as m_actions
+from tribu.memberships.models import Period, Tier
+from tribu.memberships.money import validate_currency
+
+from . import effects, gateway, policies, queries
+from .models import OFFLINE_METHODS, Payment, PaymentMethod, PaymentPurpose, PaymentSettings, PaymentStatus
+
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+RECURRING_PERIODS = {Period.MONTHLY: "month", Period.YEARLY: "year"}
+MIN_DONATION_CENTS = 100
+MAX_DONATION_CENTS = 10_000_000
+# Stripe keeps idempotency keys and open Checkout Sessions for 24 hours: a pending card payment older
+# than this is not reused.
+REUSE_WINDOW = timedelta(hours=23)
+
+
+def new_reference() -> str:
+    """A short reference a payer can type on a transfer: ``TR-`` and 8 unambiguous characters."""
+    return "TR-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _i in range(8))
+
+
+def _create_payment(**fields: Any) -> Payment:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Payment.objects.create(reference=new_reference(), **fields)
+        except IntegrityError:
+            continue
+    raise IntegrityError("Could not find a free payment reference")
+
+
+def _lock_user(user: Any) -> None:
+    User.objects.select_for_update().only("pk").get(pk=user.pk)
+
+
+def _log(actor: Any, verb: str, payment: Payment, **extra: Any) -> Any:
+    return record(actor, verb, payment, reference=payment.reference, purpose=payment.purpose,
+                  amount_cents=payment.amount_cents, currency=payment.currency, method=payment.method,
+                  status=payment.status, tier_id=payment.tier_id, **extra)
+
+
+def _issue_receipt_on_commit(payment_id: int) -> None:
+    def issue() -> None:
+        from tribu.billing import actions as billing
+
+        billing.issue_receipt(Payment.objects.select_related("user", "company", "tier", "membership").get(
+            pk=payment_id))
+
+    transaction.on_commit(issue)
+
+
+def _issue_credit_note_on_commit(payment_id: int, amount_cents: int) -> None:
+    def issue() -> None:
+        from tribu.billing import actions as billing
+
+        billing.issue_credit_note(Payment.objects.select_related("user", "company", "tier").get(pk=payment_id),
+                                  amount_cents)
+
+    transaction.on_commit(issue)
+
+
+def check_tier(user: Any, tier: Tier) -> Any:
+    """The member's current membership, after checking they may pay for ``tier``."""
+    current = m_actions.current_membership(user=user)
+    if not policies.can_pay_for_tier(user, tier, current):
+        raise PermissionDenied
+    if current is not None and current.tier_id != tier.pk and current.status == "pending":
+        raise ValidationError(_("Your membership request for another tier is waiting: pay for that one, or ask "
+                                "the community team to change it."))
+    return current
+
+
+# --- card (Stripe Checkout) ------------------------------------------------------------------------------
+
+
+def _customer_of(user: Any) -> str:
+    return (Payment.objects.filter(user=user).exclude(stripe_customer="").order_by("-id")
+            .values_list("stripe_customer", flat=True).first() or "")
+
+
+def _open_checkout(payment: Payment, params: dict[str, Any]) -> Payment:
+    """Create the Checkout Session for a pending payment, outside any transaction (a network call).
+
+    The idempotency key is the payment's reference: if the response was lost, the retry gets the same
+    session back from Stripe instead of a second one."""
+    if payment.checkout_url:
+        return payment
+    session = gateway.create_checkout_session(params, idempotency_key=f"tribu-checkout-{payment.reference}")
+    url = str(session.get("url") or "")
+    Payment.objects.filter(pk=payment.pk, stripe_checkout_session="").update(
+        stripe_checkout_session=str(session["id"]), checkout_url=url, updated_at=timezone.now()
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+def _checkout_params(payment: Payment, *, name: str, interval: str | None, success_url: str, cancel_url: str,
+                     customer: str, email: str) -> dict[str, Any]:
+    metadata = {"reference": payment.reference, "purpose": payment.purpose,
+                "user_id": str(payment.user_id or ""), "tier_id": str(payment.tier_id or "")}
+    price_data: dict[str, Any] = {"currency": payment.currency.lower(), "unit_amount": payment.amount_cents,
+                                  "product_data": {"name": name}}
+    if interval:
+        price_data["recurring"] = {"interval": interval}
+    params: dict[str, Any] = {
+        "mode": "subscription" if interval else "payment",
+        "client_reference_id": payment.reference,
+        "line_items": [{"quantity": 1, "price_data": price_data}],
+        "allow_promotion_codes": payment.purpose == PaymentPurpose.MEMBERSHIP,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "metadata": metadata,
+        "locale": "fr" if (get_language() or "fr").startswith("fr") else "en",
+    }
+    if interval:
+        params["subscription_data"] = {"metadata": metadata}
+    else:
+        params["payment_intent_data"] = {"metadata": metadata}
+    if customer:
+        params["customer"] = customer
+    elif email:
+        params["customer_email"] = email
+    return params
+
+
+def start_checkout(user: Any, tier: Tier, *, recurring: bool, success_url: str, cancel_url: str) -> Payment:
+    """A card payment of ``tier``'s dues through Stripe Checkout; returns the payment with its
+    ``checkout_url``. A retry (double click, network failure) reuses the same pending payment and so
+    the same Checkout Session. Raises ``gateway.StripeUnavailable`` when Stripe cannot be reached."""
+    if not gateway.is_configured():
+        raise ValidationError(_("Online payment is not available: pay by bank transfer or cheque."))
+    interval = RECURRING_PERIODS.get(tier.period) if recurring else None
+    if recurring and interval is None:
+        raise ValidationError(_("This tier cannot renew automatically: pay for one period."))
+    with transaction.atomic():
+        _lock_user(user)
+        check_tier(user, tier)
+        payment = (Payment.objects.filter(
+            user=user, tier=tier, purpose=PaymentPurpose.MEMBERSHIP, method=PaymentMethod.CARD,
+            status=PaymentStatus.PENDING, recurring=bool(interval), amount_cents=tier.price_cents,
+            currency=tier.currency, created_at__gte=timezone.now() - REUSE_WINDOW,
+        ).order_by("-id").first())
+        if payment is None:
+            payment = _create_payment(
+                purpose=PaymentPurpose.MEMBERSHIP, user=user, tier=tier, description=tier.name,
+                amount_cents=tier.price_cents, currency=tier.currency, method=PaymentMethod.CARD,
+                recurring=bool(interval), stripe_customer=_customer_of(user),
+            )
+            _log(user, "payment.started", payment)
+    params = _checkout_params(payment, name=tier.name, interval=interval, success_url=success_url,
+                              cancel_url=cancel_url, customer=payment.stripe_customer, email=user.email)
+    return _open_checkout(payment, params)
+
+
+def check_donation(amount_cents: int, currency: str) -> str:
+    currency = validate_currency(currency)
+    if amount_cents < MIN_DONATION_CENTS:
+        raise ValidationError({"amount": [_("A donation starts at 1.00.")]})
+    if amount_cents > MAX_DONATION_CENTS:
+        raise ValidationError({"amount": [_("This amount is too large.")]})
+    return currency
+
+
+def start_donation(user: Any, *, amount_cents: int, method: str, success_url: str = "",
+                   cancel_url: str = "") -> Payment:
+    """A donation: by card (Stripe Checkout) or announced for an offline payment (instructions)."""
+    if not policies.can_donate(user):
+        raise PermissionDenied
+    conf = PaymentSettings.load()
+    if not conf.donations_enabled:
+        raise ValidationError(_("Donations are not open."))
+    currency = check_donation(amount_cents, conf.donation_currency)
+    if method == PaymentMethod.CARD and not gateway.is_configured():
+        raise ValidationError({"method": [_("Online payment is not available: pay by bank transfer or cheque.")]})
+    if method != PaymentMethod.CARD:
+        _check_offline_method(method)
+    with transaction.atomic():
+        _lock_user(user)
+        payment = _create_payment(
+            purpose=PaymentPurpose.DONATION, user=user, description=_("Donation"), amount_cents=amount_cents,
+            currency=currency, method=method,
+        )
+        _log(user, "payment.started" if method == PaymentMethod.CARD else "payment.pledged", payment)
+        if method != PaymentMethod.CARD:
+            _send_instructions(payment)
+    if method == PaymentMethod.CARD:
+        params = _checkout_params(payment, name=_("Donation"), interval=None, success_url=success_url,
+                                  cancel_url=cancel_url, customer=_customer_of(user), email=user.email)
+        return _open_checkout(payment, params)
+    return payment
+
+
+def portal_url(user: Any, return_url: str) -> str:
+    """The Stripe customer portal for the member's card and subscription (raises when they have none)."""
+    customer = _customer_of(user)
+    if not customer or not gateway.is_configured():
+        raise ValidationError(_("You have no card payment to manage."))
+    return str(gateway.create_portal_session(customer, return_url)["url"])
+
+
+# --- offline (transfer, cheque) --------------------------------------------------------------------------
+
+
+def _send_instructions(payment: Payment) -> None:
+    from tribu.core.emails import send_templated_email_on_commit
+
+    if payment.user is not None and payment.user.email:
+        send_templated_email_on_commit(payment.user, "payments/emails/instructions", {
+            "payment": payment, "bank": queries.bank_details(), "url": reverse("payments:mine"),
+        })
+
+
+def _check_offline_method(method: str) -> None:
+    bank = queries.bank_details()
+    if method == PaymentMethod.TRANSFER and bank.transfer_ready:
+        return
+    if method == PaymentMethod.CHEQUE and bank.cheque_ready:
+        return
+    if method in {PaymentMethod.TRANSFER, PaymentMethod.CHEQUE}:
+        raise ValidationError({"method": [_("This way of paying is not available: choose another one.")]})
+    raise ValidationError({"method": [_("Choose bank transfer or cheque.")]})
+
+
+def start_offline(user: Any, tier: Tier, *, method: str) -> Payment:
+    """The member will pay ``tier``'s dues by transfer or cheque: a pending payment with its unique
+    reference (the same one on a second request), the membership pending until the team records it."""
+    _check_offline_method(method)
+    with transaction.atomic():
+        _lock_user(user)
+        current = check_tier(user, tier)
+        existing = Payment.objects.filter(
+            user=user, tier=tier, purpose=PaymentPurpose.MEMBERSHIP, status=PaymentStatus.PENDING,
+            method__in=[PaymentMethod.TRANSFER, PaymentMethod.CHEQUE],
+        ).order_by("-id").first()
+        if existing is not None:
+            if existing.method != method:
+                existing.method = method
+                existing.save(update_fields=["method", "updated_at"])
+            return existing
+        if current is None:
+            current = m_actions.choose_tier(user, tier)
+        payment = _create_payment(
+            purpose=PaymentPurpose.MEMBERSHIP, user=user, tier=tier, membership=current, description=tier.name,
+            amount_cents=tier.price_cents, currency=tier.currency, method=method,
+        )
+        _log(user, "payment.pledged", payment)
+        _send_instructions(payment)
+    return payment
+
+
+def _parse_paid_at(paid_on: Any) -> datetime:
+    if paid_on is None:
+        return timezone.now()
+    if isinstance(paid_on, datetime):
+        return paid_on
+    moment = datetime.combine(paid_on, datetime.min.time().replace(hour=12))
+    return timezone.make_aware(moment)
+
+
+def record_offline(actor: Any, payment: Payment, *, method: str, external_reference: str = "", note: str = "",
+                   paid_on: Any = None, amount_cents: int | None = None) -> Payment:
+    """The team received a pending offline payment: it is paid, the membership starts (or runs on).
+    Two people recording it at once: the second one is told it is already recorded."""
+    if not policies.can_manage_payments(actor):
+        raise PermissionDenied
+    if method not in OFFLINE_METHODS:
+        raise ValidationError({"method": [_("Choose bank transfer, cheque, cash or other.")]})
+    if paid_on is not None and paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": [_("The payment date cannot be in the future.")]})
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update(of=("self",)).select_related("user", "company", "tier").get(
+            pk=payment.pk)
+        if locked.status != PaymentStatus.PENDING:
+            raise ValidationError(_("This payment is already recorded (%(status)s).")
+                                  % {"status": locked.get_status_display()})
+        locked.status = PaymentStatus.SUCCEEDED
+        locked.method = method
+        locked.recorded_by = actor
+        locked.external_reference = (external_reference or "").strip()[:100]
+        locked.note = (note or "").strip()[:2000]
+        locked.paid_at = _parse_paid_at(paid_on)
+        if amount_cents is not None:
+            if amount_cents <= 0:
+                raise ValidationError({"amount": [_("Enter the amount received.")]})
+            locked.amount_cents = amount_cents
+        _succeed(actor, locked)
+    return locked
+
+
+def record_payment(actor: Any, *, user: Any, purpose: str, method: str, amount_cents: int,
+                   tier: Tier | None = None, currency: str = "EUR", external_reference: str = "",
+                   note: str = "", paid_on: Any = None) -> Payment:
+    """A payment the team received without a pending one (a member who never signed in, a donation
+    handed over at an event): recorded as paid, with its membership effect."""
+    if not policies.can_manage_payments(actor):
+        raise PermissionDenied
+    if method not in OFFLINE_METHODS:
+        raise ValidationError({"method": [_("Choose bank transfer, cheque, cash or other.")]})
+    if purpose not in {PaymentPurpose.MEMBERSHIP, PaymentPurpose.DONATION}:
+        raise ValidationError({"purpose": [_("Choose membership dues or a donation.")]})
+    if amount_cents <= 0:
+        raise ValidationError({"amount": [_("Enter the amount received.")]})
+    if purpose == PaymentPurpose.MEMBERSHIP:
+        if tier is None:
+            raise ValidationError({"tier": [_("Choose the tier the dues pay for.")]})
+        if not tier.active or tier.is_company_tier:
+            raise ValidationError({"tier": [_("Choose an active tier for members.")]})
+        currency = tier.currency
+    currency = validate_currency(currency)
+    if paid_on is not None and paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": [_("The payment date cannot be in the future.")]})
+    with transaction.atomic():
+        _lock_user(user)
+        payment = _create_payment(
+            purpose=purpose, user=user, tier=tier if purpose == PaymentPurpose.MEMBERSHIP else None,
+            description=tier.name if tier and purpose == PaymentPurpose.MEMBERSHIP else _("Donation"),
+            amount_cents=amount_cents, currency=currency, method=method, status=PaymentStatus.SUCCEEDED,
+            recorded_by=actor, external_reference=(external_reference or "").strip()[:100],
+            note=(note or "").strip()[:2000], paid_at=_parse_paid_at(paid_on),
+        )
+        payment = Payment.objects.select_related("user", "company", "tier").get(pk=payment.pk)
+        _succeed(actor, payment, created=True)
+    return payment
+
+
+def _succeed(actor: Any, payment: Payment, *, created: bool = False, ends_on: Any = None) -> None:
+    """Inside the transaction that made ``payment`` paid: its membership effect, activity, receipt."""
+    if payment.purpose == PaymentPurpose.MEMBERSHIP:
+        membership = effects.apply_dues(actor, payment, ends_on=ends_on)
+        if membership is not None:
+            payment.period_start = membership.starts_on
+            payment.period_end = membership.ends_on
+        if payment.user_id:  # the other ways the member meant to pay these dues are void now
+            (Payment.objects.filter(user_id=payment.user_id, purpose=PaymentPurpose.MEMBERSHIP,
+                                    status=PaymentStatus.PENDING).exclude(pk=payment.pk)
+             .update(status=PaymentStatus.CANCELLED, checkout_url="", updated_at=timezone.now()))
+    payment.save()
+    _log(actor, "payment.recorded" if payment.recorded_by_id else "payment.received", payment)
+    _issue_receipt_on_commit(payment.pk)
+
+
+def update_settings(actor: Any, **values: Any) -> PaymentSettings:
+    if not policies.can_edit_payment_settings(actor):
+        raise PermissionDenied
+    fields = ["bank_name", "cheques_accepted", "donations_enabled", "donation_currency"]
+    with transaction.atomic():
+        PaymentSettings.load()
+        row = PaymentSettings.objects.select_for_update().get(pk=1)
+        for key in fields:
+            if key in values:
+                setattr(row, key, values[key])
+        row.donation_currency = validate_currency(row.donation_currency)
+        row.save()
+        record(actor, "payments.settings_changed", None, audit=True, fields=sorted(k for k in values if k in fields))
+    return row
+
+
+# --- Stripe's word (called by webhooks.py, inside the event's transaction) ------------------------------
+
+
+def mark_paid(payment: Payment, *, amount_cents: int | None = None, ends_on: Any = None,
+              **stripe_ids: str) -> bool:
+    """A card payment Stripe confirmed: paid once, whatever the number of deliveries."""
+    locked = Payment.objects.select_for_update(of=("self",)).select_related("user", "company", "tier").get(
+        pk=payment.pk)
+    for key, value in stripe_ids.items():
+        if value and not getattr(locked, key):
+            setattr(locked, key, value)
+    if locked.status == PaymentStatus.SUCCEEDED or locked.status in (PaymentStatus.REFUNDED,
+                                                                     PaymentStatus.PARTIALLY_REFUNDED):
+        locked.save()
+        if ends_on is not None and locked.purpose == PaymentPurpose.MEMBERSHIP:
+            effects.apply_dues(None, locked, ends_on=ends_on)  # a no-op unless Stripe's period is later
+        return False
+    locked.status = PaymentStatus.SUCCEEDED
+    locked.paid_at = timezone.now()
+    locked.checkout_url = ""
+    if amount_cents is not None:
+        locked.amount_cents = amount_cents
+    _succeed(None, locked, ends_on=ends_on)
+    payment.status = locked.status
+    return True
+
+
+def mark_failed(payment: Payment) -> bool:
+    changed = Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+        status=PaymentStatus.FAILED, updated_at=timezone.now()
+    )
+    if changed:
+        payment.status = PaymentStatus.FAILED
+        _log(None, "payment.failed", payment)
+    return bool(changed)
+
+
+def apply_refund(payment: Payment, refunded_total: int) -> int:
+    """Stripe says ``refunded_total`` of the payment is refunded (a running total, so a late or
+    repeated event changes nothing): records the difference and issues a credit note for it."""
+    locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+    refunded_total = min(int(refunded_total), locked.amount_cents)
+    delta = refunded_total - locked.refunded_cents
+    if delta <= 0:
+        return 0
+    locked.refunded_cents = refunded_total
+    locked.status = (PaymentStatus.REFUNDED if refunded_total >= locked.amount_cents
+                     else PaymentStatus.PARTIALLY_REFUNDED)
+    locked.save(update_fields=["refunded_cents", "status", "updated_at"])
+    _log(None, "payment.refunded", locked, refunded_cents=delta)
+    _issue_credit_note_on_commit(locked.pk, delta)
+    return delta

@@ -1,0 +1,284 @@
+"""Stripe webhook events, each applied once, in any order.
+
+``receive(event)`` inserts the ``StripeEvent`` row first, in the transaction that applies the event:
+on PostgreSQL a concurrent delivery of the same event waits on the unique index and then finds the
+row (a duplicate, answered 200 with no effect); if applying fails, everything rolls back, the answer
+is an error and Stripe's retry applies it later.
+
+Order: where it matters the handler re-reads the object's current state from the API (the invoice,
+the subscription, the charge) instead of trusting the event's snapshot, and every effect is written as
+"make it so" (paid once; the membership reaches the subscription's current period end; refunded
+up to the charge's running total), so a late or replayed event changes nothing.
+
+Subscriptions: the Checkout payment (its reference is in the subscription's metadata) is the anchor,
+locked by every event of that subscription, so ``checkout.session.completed`` and the first
+``invoice.paid`` — whichever comes first — pay it once; later invoices make one payment each.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from tribu.memberships import actions as m_actions
+
+from . import actions, effects, gateway
+from .models import Payment, PaymentMethod, PaymentPurpose, PaymentStatus, StripeEvent
+
+log = logging.getLogger(__name__)
+
+
+def receive(event: dict[str, Any]) -> str:
+    """Apply one verified event. Returns ``applied``, ``duplicate`` or ``ignored``."""
+    handler = HANDLERS.get(event.get("type", ""))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                row = StripeEvent.objects.create(
+                    event_id=str(event["id"]), type=str(event.get("type", ""))[:100],
+                    livemode=bool(event.get("livemode")), payload=event,
+                )
+        except IntegrityError:
+            return "duplicate"
+        if handler is None:
+            StripeEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now())
+            return "ignored"
+        handler(dict(event["data"]["object"]))
+        StripeEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now())
+    return "applied"
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _payment_by_reference(reference: str, **fallback: str) -> Payment | None:
+    rows = Payment.objects.select_related("user", "company", "tier")
+    if reference:
+        found = rows.filter(reference=reference).first()
+        if found is not None:
+            return found
+    for key, value in fallback.items():
+        if value:
+            found = rows.filter(**{key: value}).order_by("id").first()
+            if found is not None:
+                return found
+    return None
+
+
+def _lock(payment: Payment) -> Payment:
+    return Payment.objects.select_for_update(of=("self",)).select_related("user", "company", "tier").get(
+        pk=payment.pk)
+
+
+def _date(timestamp: int | None) -> Any:
+    if not timestamp:
+        return None
+    return timezone.localdate(datetime.fromtimestamp(int(timestamp), tz=UTC))
+
+
+def _origin(subscription: dict[str, Any]) -> Payment | None:
+    """The Checkout payment that started the subscription (its anchor), locked."""
+    metadata = subscription.get("metadata") or {}
+    origin = _payment_by_reference(str(metadata.get("reference") or ""),
+                                   stripe_subscription=str(subscription.get("id") or ""))
+    return _lock(origin) if origin is not None else None
+
+
+# --- Checkout ------------------------------------------------------------------------------------------
+
+
+def checkout_completed(session: dict[str, Any]) -> None:
+    metadata = session.get("metadata") or {}
+    payment = _payment_by_reference(str(metadata.get("reference") or session.get("client_reference_id") or ""),
+                                    stripe_checkout_session=str(session.get("id") or ""))
+    if payment is None:
+        log.info("Checkout session %s is not one of ours", session.get("id"))
+        return
+    payment = _lock(payment)
+    ids = {"stripe_checkout_session": str(session.get("id") or ""),
+           "stripe_customer": gateway.id_of(session.get("customer"))}
+    if session.get("mode") == "subscription":
+        sub_id = gateway.id_of(session.get("subscription"))
+        ids["stripe_subscription"] = sub_id
+        _store_ids(payment, ids)
+        if sub_id:
+            subscription = gateway.retrieve_subscription(sub_id)
+            invoice_id = gateway.id_of(subscription.get("latest_invoice"))
+            if invoice_id:
+                _invoice_paid(gateway.retrieve_invoice(invoice_id), subscription, payment)
+        return
+    if session.get("payment_status") in ("paid", "no_payment_required"):
+        ids["stripe_payment_intent"] = gateway.payment_intent_of(session)
+        total = session.get("amount_total")
+        actions.mark_paid(payment, amount_cents=int(total) if total is not None else None, **ids)
+    else:  # a delayed method: ``checkout.session.async_payment_succeeded`` follows
+        _store_ids(payment, ids)
+
+
+def checkout_failed(session: dict[str, Any]) -> None:
+    """The Checkout expired or its delayed payment failed: the pending payment is void (a new attempt
+    starts a new one)."""
+    payment = _payment_by_reference(str((session.get("metadata") or {}).get("reference") or ""),
+                                    stripe_checkout_session=str(session.get("id") or ""))
+    if payment is None:
+        return
+    Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+        status=PaymentStatus.CANCELLED if session.get("status") == "expired" else PaymentStatus.FAILED,
+        checkout_url="", updated_at=timezone.now(),
+    )
+
+
+def _store_ids(payment: Payment, ids: dict[str, str]) -> None:
+    changed = [k for k, v in ids.items() if v and not getattr(payment, k)]
+    for key in changed:
+        setattr(payment, key, ids[key])
+    if changed:
+        payment.save(update_fields=[*changed, "updated_at"])
+
+
+# --- invoices (subscriptions) -----------------------------------------------------------------------------
+
+
+def _invoice_payment(invoice: dict[str, Any], subscription: dict[str, Any], origin: Payment) -> Payment:
+    """The payment of this invoice: found, the anchor itself (the first invoice), or a new one."""
+    found = Payment.objects.filter(stripe_invoice=str(invoice["id"])).first()
+    if found is not None:
+        return found
+    if not origin.stripe_invoice and origin.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+        return origin
+    return actions._create_payment(
+        purpose=PaymentPurpose.MEMBERSHIP, user=origin.user, company=origin.company, tier=origin.tier,
+        description=origin.description, amount_cents=int(invoice.get("amount_due") or origin.amount_cents),
+        currency=str(invoice.get("currency") or origin.currency).upper(), method=PaymentMethod.CARD,
+        recurring=True, stripe_invoice=str(invoice["id"]), stripe_subscription=str(subscription["id"]),
+        stripe_customer=gateway.id_of(subscription.get("customer")),
+    )
+
+
+def _invoice_paid(invoice: dict[str, Any], subscription: dict[str, Any], origin: Payment) -> None:
+    if invoice.get("status") != "paid":
+        return  # not paid (yet): its own ``invoice.paid`` will come
+    payment = _invoice_payment(invoice, subscription, origin)
+    actions.mark_paid(
+        payment, amount_cents=int(invoice.get("amount_paid") or payment.amount_cents),
+        ends_on=_date(gateway.current_period_end(subscription)),
+        stripe_invoice=str(invoice["id"]), stripe_subscription=str(subscription["id"]),
+        stripe_customer=gateway.id_of(subscription.get("customer")),
+        stripe_payment_intent=gateway.payment_intent_of(invoice),
+    )
+
+
+def invoice_paid(invoice: dict[str, Any]) -> None:
+    sub_id = gateway.subscription_of_invoice(invoice)
+    if not sub_id:
+        return
+    current = gateway.retrieve_invoice(str(invoice["id"]))
+    subscription = gateway.retrieve_subscription(sub_id)
+    origin = _origin(subscription)
+    if origin is None:
+        log.info("Subscription %s is not one of ours", sub_id)
+        return
+    _invoice_paid(current, subscription, origin)
+
+
+def invoice_payment_failed(invoice: dict[str, Any]) -> None:
+    """A renewal's card was declined: the dunning path — the payment is failed, the membership enters
+    (or stays in) its grace period, the payer gets an email with the link to update their card."""
+    sub_id = gateway.subscription_of_invoice(invoice)
+    if not sub_id:
+        return
+    current = gateway.retrieve_invoice(str(invoice["id"]))
+    if current.get("status") == "paid":
+        return  # a later attempt succeeded: nothing to chase
+    subscription = gateway.retrieve_subscription(sub_id)
+    origin = _origin(subscription)
+    if origin is None:
+        return
+    payment = _invoice_payment(current, subscription, origin)
+    if payment.pk == origin.pk:
+        _store_ids(payment, {"stripe_invoice": str(current["id"])})
+    if not actions.mark_failed(payment):
+        return
+    _dunning(origin)
+
+
+def _dunning(origin: Payment) -> None:
+    holder = {"user": origin.user} if origin.user_id else {"company": origin.company}
+    membership = m_actions.current_membership(**holder)
+    if membership is not None:
+        effects.start_grace(membership)
+    people = [origin.user] if origin.user_id else m_actions.recipients(membership) if membership else []
+    from tribu.core.emails import send_templated_email_on_commit
+
+    for person in people:
+        if person is not None and person.is_active and person.email:
+            send_templated_email_on_commit(person, "payments/emails/payment_failed", {
+                "payment": origin, "membership": membership, "portal_url": reverse("payments:portal"),
+                "mine_url": reverse("payments:mine"),
+            })
+
+
+# --- subscriptions ----------------------------------------------------------------------------------------
+
+
+def subscription_changed(subscription: dict[str, Any]) -> None:
+    """Re-read the subscription: past due or unpaid starts the dunning path; cancelled (by the member
+    in the portal, or by Stripe after the last retry) stops the renewals — the membership runs to its
+    end, then the lifecycle's grace and expiry apply."""
+    try:
+        current = gateway.retrieve_subscription(str(subscription["id"]))
+    except gateway.StripeUnavailable:
+        if subscription.get("status") != "canceled":
+            raise
+        current = subscription  # a deleted subscription may no longer be readable
+    origin = _origin(current)
+    if origin is None:
+        return
+    status = current.get("status")
+    if status in ("past_due", "unpaid"):
+        holder = {"user": origin.user} if origin.user_id else {"company": origin.company}
+        membership = m_actions.current_membership(**holder)
+        if membership is not None:
+            effects.start_grace(membership)
+    elif status in ("canceled", "incomplete_expired"):
+        ended = Payment.objects.filter(stripe_subscription=str(current["id"]), recurring=True).update(
+            recurring=False, updated_at=timezone.now())
+        if ended:
+            actions._log(None, "payment.subscription_ended", origin)
+
+
+# --- refunds ----------------------------------------------------------------------------------------------
+
+
+def charge_refunded(charge: dict[str, Any]) -> None:
+    current = gateway.retrieve_charge(str(charge["id"]))
+    pi = gateway.payment_intent_of(current) or gateway.payment_intent_of(charge)
+    invoice = gateway.id_of(current.get("invoice"))
+    payment = None
+    if pi:
+        payment = Payment.objects.filter(stripe_payment_intent=pi).order_by("id").first()
+    if payment is None and invoice:
+        payment = Payment.objects.filter(stripe_invoice=invoice).first()
+    if payment is None:
+        log.info("Charge %s is not one of ours", charge.get("id"))
+        return
+    actions.apply_refund(payment, int(current.get("amount_refunded") or 0))
+
+
+HANDLERS = {
+    "checkout.session.completed": checkout_completed,
+    "checkout.session.async_payment_succeeded": checkout_completed,
+    "checkout.session.async_payment_failed": checkout_failed,
+    "checkout.session.expired": checkout_failed,
+    "invoice.paid": invoice_paid,
+    "invoice.payment_succeeded": invoice_paid,
+    "invoice.payment_failed": invoice_payment_failed,
+    "customer.subscription.updated": subscription_changed,
+    "customer.subscription.deleted": subscription_changed,
+    "charge.refunded": charge_refunded,
+}
