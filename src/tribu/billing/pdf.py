@@ -99,7 +99,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("t", parent=base["Heading1"], fontSize=16, spaceAfter=4 * mm),
         "h": ParagraphStyle("h", parent=base["Heading3"], fontSize=10, spaceAfter=1 * mm),
         "n": ParagraphStyle("n", parent=base["Normal"], fontSize=9, leading=12),
-        "small": ParagraphStyle("s", parent=base["Normal"], fontSize=8, leading=10, textColor=colors.HexColor("#333333")),
+        "small": ParagraphStyle("s", parent=base["Normal"], fontSize=8, leading=10,
+                                textColor=colors.HexColor("#333333")),
         "right": ParagraphStyle("r", parent=base["Normal"], fontSize=9, leading=12, alignment=2),
     }
 

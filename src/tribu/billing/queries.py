@@ -47,7 +47,8 @@ def _state_q(today: date, days: int) -> dict[str, Q]:
         "due": Q(status=MembershipStatus.ACTIVE, is_trial=False, ends_on__gte=today,
                  ends_on__lte=today + timedelta(days=days)),
         "overdue": Q(status=MembershipStatus.GRACE),
-        "lapsed": Q(status=MembershipStatus.EXPIRED, is_trial=False, ends_on__gte=today - timedelta(days=LAPSED_WINDOW_DAYS)),
+        "lapsed": Q(status=MembershipStatus.EXPIRED, is_trial=False,
+                    ends_on__gte=today - timedelta(days=LAPSED_WINDOW_DAYS)),
     }
 
 
