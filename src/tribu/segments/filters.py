@@ -13,7 +13,8 @@ A segment's ``filters`` is ``{"match": "all" | "any", "rules": [{"field", "op", 
   offered by the field, value of the wrong type, unknown tier/company/tag/field...).
 - ``to_q(filters, now=None) -> Q``: the condition for already validated filters (no query).
 
-Event attendance is not offered yet: there is no events app to read registrations from.
+Groups and event attendance read the groups and events apps' tables; a field whose app has no such
+table is not offered (and a saved rule on it matches no one).
 """
 
 from __future__ import annotations
@@ -413,7 +414,7 @@ def _group_options() -> list[tuple[Any, str]]:
         group = apps.get_model("groups", "Group")
     except LookupError:
         return []
-    return [(g.pk, str(g)) for g in group.objects.order_by("pk")]
+    return list(group.objects.order_by("path", "name", "pk").values_list("pk", "name"))
 
 
 def _group_filter() -> dict[str, Any]:
@@ -429,6 +430,54 @@ def _build_group(op: str, value: Any, ctx: Context) -> Q:
     model = _group_membership_model()
     q = Q(Exists(model.objects.filter(user_id=OuterRef("pk"), group_id__in=list(value), **_group_filter())))
     return q if op == "in" else ~q
+
+
+# --- event attendance (read from the events app's registrations) -------------------------------------
+
+
+def _registration_model() -> Any:
+    from django.apps import apps
+
+    try:
+        model = apps.get_model("events", "Registration")
+    except LookupError:
+        return None
+    names = {f.name for f in model._meta.get_fields()}
+    return model if {"user", "event", "status", "checked_in_at"} <= names else None
+
+
+def events_available() -> bool:
+    return _registration_model() is not None
+
+
+def _event_options() -> list[tuple[Any, str]]:
+    from django.apps import apps
+    from django.utils.formats import date_format
+
+    event = apps.get_model("events", "Event")
+    rows = event.objects.exclude(status="draft").order_by("-starts_at", "-pk").values_list("pk", "title", "starts_at")
+    return [
+        (pk, f"{title} ({date_format(timezone.localtime(starts), 'SHORT_DATE_FORMAT')})")
+        for pk, title, starts in rows[:500]
+    ]
+
+
+def _build_event(op: str, value: Any, ctx: Context) -> Q:
+    """``registered_to`` (a confirmed registration to one of these events), ``attended`` (checked in at
+    one of them), ``attended_within_days`` / ``not_attended_within_days`` (checked in at any event
+    that started in the last N days)."""
+    registrations = _registration_model().objects.filter(user_id=OuterRef("pk"))
+    if op == "registered_to":
+        return Q(Exists(registrations.filter(event_id__in=list(value), status="confirmed")))
+    if op == "attended":
+        return Q(Exists(registrations.filter(event_id__in=list(value), checked_in_at__isnull=False)))
+    if op == "not_attended":
+        return ~Q(Exists(registrations.filter(event_id__in=list(value), checked_in_at__isnull=False)))
+    recent = registrations.filter(
+        checked_in_at__isnull=False, event__starts_at__gte=ctx.days_ago(int(value)), event__starts_at__lte=ctx.now
+    )
+    q = Q(Exists(recent))
+    return q if op == "attended_within_days" else ~q
 
 
 # --- custom profile fields ---------------------------------------------------------------------------
@@ -590,6 +639,18 @@ FIELDS: dict[str, FieldSpec] = {
             help=_("Read from the activity log: acts the member did (posted, registered, joined a group…)."),
         ),
         FieldSpec(
+            "event", _("Events"), CATEGORY_ENGAGEMENT,
+            _ops(
+                Op("registered_to", _("is registered to one of"), IDS),
+                Op("attended", _("attended one of"), IDS),
+                Op("not_attended", _("attended none of"), IDS),
+                Op("attended_within_days", _("attended an event in the last N days"), DAYS),
+                Op("not_attended_within_days", _("attended no event in the last N days"), DAYS),
+            ),
+            _build_event, _event_options,
+            help=_("Attendance is the check-in at the door (or online)."),
+        ),
+        FieldSpec(
             "email_consent", _("Email consent"), CATEGORY_CONSENT,
             _ops(Op("given", _("given"), CHOICE), Op("not_given", _("not given or withdrawn"), CHOICE)),
             _build_consent, _consent_options,
@@ -602,10 +663,18 @@ def groups_available() -> bool:
     return _group_membership_model() is not None
 
 
+def _offered(key: str) -> bool:
+    if key == "group":
+        return groups_available()
+    if key == "event":
+        return events_available()
+    return True
+
+
 def available_fields() -> list[FieldSpec]:
     """The fields the builder offers now (the group field once the groups app has memberships),
     followed by the custom fields usable in segments."""
-    specs = [s for s in FIELDS.values() if s.key != "group" or groups_available()]
+    specs = [s for s in FIELDS.values() if _offered(s.key)]
     return specs + custom_field_specs()
 
 
@@ -731,6 +800,10 @@ def _known_ids(key: str) -> set[int]:
         from django.apps import apps
 
         return set(apps.get_model("groups", "Group").objects.values_list("pk", flat=True))
+    if key == "event":
+        from django.apps import apps
+
+        return set(apps.get_model("events", "Event").objects.values_list("pk", flat=True))
     return set()
 
 
@@ -743,7 +816,7 @@ def spec_for(key: Any) -> FieldSpec | None:
 
         cf = CustomField.objects.filter(key=key[len(CUSTOM_PREFIX):], segmentable=True, active=True).first()
         return _custom_spec(cf, _custom_ops()) if cf is not None else None
-    if key == "group" and not groups_available():
+    if key in FIELDS and not _offered(key):
         return None
     return FIELDS.get(key)
 
@@ -770,31 +843,32 @@ def validate(filters: Any) -> dict[str, Any]:
     errors: list[str] = []
     cleaned: list[dict[str, Any]] = []
     for number, rule in enumerate(rules, start=1):
-        prefix = gettext("Rule %(n)d") % {"n": number}
-        if not isinstance(rule, dict) or not {"field", "op"} <= set(rule) or set(rule) - {"field", "op", "value"}:
-            errors.append(gettext('%(rule)s: write it as {"field": ..., "op": ..., "value": ...}.') % {"rule": prefix})
-            continue
-        spec = spec_for(rule["field"])
-        if spec is None:
-            errors.append(
-                gettext("%(rule)s: unknown field « %(field)s ».") % {"rule": prefix, "field": str(rule["field"])[:80]}
-            )
-            continue
-        op = spec.ops.get(rule["op"]) if isinstance(rule["op"], str) else None
-        if op is None:
-            errors.append(
-                gettext("%(rule)s: « %(field)s » has no operator « %(op)s » (use one of: %(ops)s).")
-                % {"rule": prefix, "field": spec.label, "op": str(rule["op"])[:40], "ops": ", ".join(spec.ops)}
-            )
-            continue
-        value, problem = _check_value(spec, op, rule.get("value"), _known_for(spec, op.value))
+        rule_clean, problem = check_rule(rule)
         if problem:
-            errors.append(f"{prefix} ({spec.label}, {op.label}): {problem}")
-            continue
-        cleaned.append({"field": spec.key, "op": op.key, "value": value})
+            errors.append(gettext("Rule %(n)d: %(problem)s") % {"n": number, "problem": problem})
+        else:
+            cleaned.append(rule_clean)
     if errors:
         raise ValidationError(errors)
     return {"match": match, "rules": cleaned}
+
+
+def check_rule(rule: Any) -> tuple[dict[str, Any], str | None]:
+    """One rule normalised, or a translated message saying what is wrong with it."""
+    if not isinstance(rule, dict) or not {"field", "op"} <= set(rule) or set(rule) - {"field", "op", "value"}:
+        return {}, gettext('write it as {"field": ..., "op": ..., "value": ...}.')
+    spec = spec_for(rule["field"])
+    if spec is None:
+        return {}, gettext("unknown field « %(field)s ».") % {"field": str(rule["field"])[:80]}
+    op = spec.ops.get(rule["op"]) if isinstance(rule["op"], str) else None
+    if op is None:
+        return {}, gettext("« %(field)s » has no operator « %(op)s » (use one of: %(ops)s).") % {
+            "field": spec.label, "op": str(rule["op"])[:40], "ops": ", ".join(spec.ops)
+        }
+    value, problem = _check_value(spec, op, rule.get("value"), _known_for(spec, op.value))
+    if problem:
+        return {}, f"{spec.label} ({op.label}): {problem}"
+    return {"field": spec.key, "op": op.key, "value": value}, None
 
 
 # --- building -----------------------------------------------------------------------------------------
@@ -821,6 +895,6 @@ def _rule_q(rule: dict[str, Any], ctx: Context) -> Q:
     if isinstance(key, str) and key.startswith(CUSTOM_PREFIX):
         return _build_custom(key[len(CUSTOM_PREFIX):], str(op), rule.get("value"))
     spec = FIELDS.get(key) if isinstance(key, str) else None
-    if spec is None or op not in spec.ops or (key == "group" and not groups_available()):
+    if spec is None or op not in spec.ops or not _offered(spec.key):
         return Q(pk__in=[])
     return spec.build(op, rule.get("value"), ctx)
