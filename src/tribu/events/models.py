@@ -151,7 +151,7 @@ class Event(TierRestricted):
     def is_cancelled(self) -> bool:
         return self.status == EventStatus.CANCELLED
 
-    def deadline(self):  # noqa: ANN201
+    def deadline(self):
         return self.registration_deadline or self.starts_at
 
     @property
@@ -256,6 +256,12 @@ class Question(models.Model):
 
         return localized(self, "label") or self.key
 
+    @property
+    def help_text(self) -> str:
+        from tribu.core.i18n_fields import localized
+
+        return localized(self, "help")
+
 
 class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
@@ -337,6 +343,9 @@ class ReminderSent(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["registration", "kind"], name="events_one_reminder_each")]
 
+    def __str__(self) -> str:
+        return f"{self.registration_id}:{self.kind}"
+
 
 class Feedback(models.Model):
     registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="feedback")
@@ -346,6 +355,9 @@ class Feedback(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="events_rating_1_5")]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}:{self.rating}"
 
 
 class ResourceKind(models.TextChoices):
@@ -378,3 +390,6 @@ class CalendarFeed(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token)
     include_all = models.BooleanField(_("also every event I may see"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"calendar of {self.user_id}"
