@@ -33,6 +33,7 @@ from django.db.models import (
     Exists,
     FloatField,
     Func,
+    JSONNull,
     OuterRef,
     Q,
     Subquery,
@@ -522,7 +523,7 @@ def _build_custom(key: str, op: str, value: Any) -> Q:
     values = _custom_values(key)
     if op in ("is_set", "is_not_set"):
         answered = values.filter(
-            ~Q(file="") | (Q(value__isnull=False) & ~Q(value=None) & ~Q(value="") & ~Q(value=[]))
+            ~Q(file="") | (Q(value__isnull=False) & ~Q(value=JSONNull()) & ~Q(value="") & ~Q(value=[]))
         )
         q = Q(Exists(answered))
         return q if op == "is_set" else ~q
@@ -893,7 +894,11 @@ def _rule_q(rule: dict[str, Any], ctx: Context) -> Q:
     key = rule.get("field")
     op = rule.get("op")
     if isinstance(key, str) and key.startswith(CUSTOM_PREFIX):
-        return _build_custom(key[len(CUSTOM_PREFIX):], str(op), rule.get("value"))
+        from tribu.accounts.models import CustomField
+
+        cf_key = key[len(CUSTOM_PREFIX):]
+        still_offered = Exists(CustomField.objects.filter(key=cf_key, segmentable=True, active=True))
+        return Q(still_offered) & _build_custom(cf_key, str(op), rule.get("value"))
     spec = FIELDS.get(key) if isinstance(key, str) else None
     if spec is None or op not in spec.ops or not _offered(spec.key):
         return Q(pk__in=[])
