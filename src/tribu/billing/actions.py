@@ -320,3 +320,65 @@ def send_manual_reminder(actor: Any, membership: Any) -> RenewalReminder:
         record(actor, "renewal.reminded", locked, manual=True, ends_on=locked.ends_on.isoformat(),
                recipients=len(people))
     return reminder
+
+
+# --- company renewal ------------------------------------------------------------------------------------
+
+
+def company_renewal_target(company: Any) -> Any:
+    """The company's membership a renewal would pay for: the current one, else the last one that ended."""
+    from tribu.memberships.models import CURRENT_STATUSES, Membership, MembershipStatus
+
+    rows = Membership.objects.filter(company=company).select_related("tier", "company")
+    return rows.filter(status__in=CURRENT_STATUSES).first() or rows.filter(
+        status=MembershipStatus.EXPIRED).order_by("-ends_on", "-pk").first()
+
+
+def request_company_renewal(actor: Any, company: Any) -> Document:
+    """A company contact renews for every seat at once: one pending payment for the company's tier,
+    with an invoice (bank details and the reference to quote) emailed to the company's contacts. When
+    the team records the transfer (``payments.actions.record_offline``) the company's membership runs
+    on, and every attached member its seats cover keeps their access. A second request while the first
+    is unpaid returns the same invoice."""
+    from tribu.memberships import actions as m_actions
+    from tribu.memberships import periods
+    from tribu.payments.actions import new_reference
+    from tribu.payments.models import Payment, PaymentMethod, PaymentPurpose, PaymentStatus
+
+    if not policies.can_renew_company(actor, company):
+        raise PermissionDenied
+    with transaction.atomic():
+        m_actions._lock_holder(company=company)
+        membership = company_renewal_target(company)
+        if membership is None:
+            raise ValidationError(_("Your company has no membership to renew: write to the community team."))
+        tier = membership.tier
+        if not tier.active or not tier.price_cents or not tier.is_company_tier:
+            raise ValidationError(_("This membership cannot be renewed online: write to the community team."))
+        pending = (Payment.objects.filter(company=company, purpose=PaymentPurpose.MEMBERSHIP, tier=tier,
+                                          status=PaymentStatus.PENDING).order_by("-created_at").first())
+        if pending is None:
+            today = timezone.localdate()
+            if membership.status == "expired" or membership.ends_on is None:
+                start = today
+                end = periods.end_date(tier, today, trial=False)
+            else:
+                start = membership.ends_on + timedelta(days=1)
+                end = periods.extend(tier, membership.ends_on, starts_on=membership.starts_on, today=today)
+            for _attempt in range(5):
+                try:
+                    with transaction.atomic():
+                        pending = Payment.objects.create(
+                            reference=new_reference(), purpose=PaymentPurpose.MEMBERSHIP, company=company,
+                            membership=membership, tier=tier, description=tier.name,
+                            amount_cents=tier.price_cents, currency=tier.currency, method=PaymentMethod.TRANSFER,
+                            status=PaymentStatus.PENDING, period_start=start, period_end=end,
+                        )
+                    break
+                except IntegrityError:
+                    continue
+            if pending is None:
+                raise IntegrityError("Could not find a free payment reference")
+            record(actor, "renewal.company_requested", membership, company=company.name,
+                   reference=pending.reference, amount_cents=pending.amount_cents, currency=pending.currency)
+        return issue_invoice(None, pending)

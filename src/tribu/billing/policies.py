@@ -51,3 +51,8 @@ def can_request_invoice(user: Any, payment: Any) -> bool:
 
 def can_view_own_billing(user: Any) -> bool:
     return core_policies.is_member_area_allowed(user)
+
+
+def can_renew_company(user: Any, company: Any) -> bool:
+    """A company's contacts renew its membership for every seat (the team grants and extends directly)."""
+    return core_policies.is_member_area_allowed(user) and _contact_company_id(user) == getattr(company, "pk", company)

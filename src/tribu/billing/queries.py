@@ -159,3 +159,9 @@ def payment_history(user: Any, limit: int = 50) -> list[Any]:
         .prefetch_related(Prefetch("documents", queryset=Document.objects.order_by("issued_at", "pk")))
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def pending_company_invoices(company: Any) -> list[Document]:
+    """Invoices of the company's dues still awaiting payment (one query)."""
+    return list(Document.objects.filter(company=company, kind="invoice", payment__status="pending")
+                .select_related("payment").order_by("-issued_at"))

@@ -35,7 +35,10 @@ REMINDED_STATUSES = [MembershipStatus.ACTIVE, MembershipStatus.GRACE, Membership
 
 
 def renew_url(membership: Membership) -> str:
-    """The payments app's page to pay for a renewal, or the member's membership page until it exists."""
+    """Where to renew: the company renewal page for a company's membership, else the payments app's
+    page to pay for the tier (the member's membership page if it does not exist)."""
+    if membership.company_id:
+        return reverse("billing:company_renew")
     for name, args in (("payments:renew", [membership.pk]), ("payments:pay", [membership.tier_id])):
         try:
             return reverse(name, args=args)

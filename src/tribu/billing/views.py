@@ -39,6 +39,39 @@ def document(request: HttpRequest, document_id: int) -> HttpResponse:
     return response
 
 
+def company_renew(request: HttpRequest) -> HttpResponse:
+    """A company contact renews the company's membership for every seat: an invoice to pay by transfer."""
+    from tribu.memberships.access import seat_holders
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    company_id = queries.contact_company_id(request.user)
+    if company_id is None:
+        raise Http404
+    company = request.user.company_attachment.company
+    if not policies.can_renew_company(request.user, company):
+        raise Http404
+    if request.method == "POST":
+        try:
+            doc = actions.request_company_renewal(request.user, company)
+        except ValidationError as error:
+            return render(request, "billing/company_renew.html", {
+                "company": company, "membership": actions.company_renewal_target(company),
+                "errors": error.messages}, status=409)
+        messages.success(request, _("Your invoice %(number)s is on its way by email. Pay it by bank transfer "
+                                    "quoting the reference %(reference)s.") % {
+            "number": doc.number, "reference": doc.payment_reference})
+        return redirect("billing:company_renew")
+    membership = actions.company_renewal_target(company)
+    covered = []
+    if membership is not None and membership.tier.seats:
+        covered = seat_holders([company.pk], {company.pk: membership.tier.seats}).get(company.pk, [])
+    return render(request, "billing/company_renew.html", {
+        "company": company, "membership": membership, "covered": len(covered),
+        "pending": queries.pending_company_invoices(company), "bank": actions.seller_snapshot(),
+    })
+
+
 @allowed_if(policies.can_manage_billing)
 def manage(request: HttpRequest) -> HttpResponse:
     form = RenewalFilterForm(request.GET or None)
