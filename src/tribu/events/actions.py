@@ -126,14 +126,17 @@ def _clean_event(event: Event, tiers: list[Any] | None) -> None:
 
 
 def _check_group(actor: Any, group: Any) -> None:
-    if group is None:
-        return
+    from tribu.accounts.models import Role
     from tribu.core.policies import is_team
+
+    if group is None:
+        if getattr(actor, "role", None) not in {Role.ADMIN, Role.STAFF, Role.ANIMATOR}:
+            raise PermissionDenied(_("Only the team and animators create community-wide events."))
+        return
 
     if is_team(actor):
         return
-    probe = Event(group=group, organiser=None)
-    if not policies.can_manage(actor, probe):
+    if not policies.leads_group(actor, group):
         raise PermissionDenied(_("Only the group's animators may create its events."))
 
 

@@ -1,12 +1,13 @@
 """Who may do what with events. Views and the API ask here; nothing decides access inline.
 
-- The team (admins, staff) manages every event. Animators create events and manage those they
-  organise, and the events of the groups they lead.
+- The team (admins, staff) manages every event. Community animators create events and manage those
+  they organise; a group's owners and animators manage the group's events.
 - Drafts are seen only by those who manage them.
 - A published or cancelled event is seen by: everyone (``everyone`` audience, outside a group: the
   shareable public page); people with an account (``members`` and ``tiers`` audiences; a tier event
   without the tier shows a teaser or is hidden as its restriction mode says); for a group's event,
-  people who may see the group (a private group's events only by its members).
+  those who may read the group (``groups.policies.can_view``: anyone let in for a public group, its
+  members for a moderated or private one).
 - Registering needs an account, a published event before its deadline, and the audience: members
   (not guests), the tiers, or the group's members.
 - The video-conference link is shown to confirmed registrants and to those who manage the event.
@@ -29,29 +30,28 @@ def _role(user: Any) -> str | None:
     return user.role
 
 
-def _group_role(user: Any, group_id: int | None) -> str | None:
-    """The member's role in the group (owner, animator, member) or None; remembered per request."""
-    if group_id is None or _role(user) is None:
-        return None
-    memo = getattr(user, "_events_group_roles", None)
-    if memo is None:
-        memo = {}
-        user._events_group_roles = memo
-    if group_id not in memo:
-        from tribu.groups.models import GroupMembership
-
-        memo[group_id] = (
-            GroupMembership.objects.filter(group_id=group_id, user_id=user.pk).values_list("role", flat=True).first()
-        )
-    return memo[group_id]
-
-
 def is_group_member(user: Any, event: Any) -> bool:
-    return _group_role(user, event.group_id) is not None
+    from tribu.groups import policies as group_policies
+
+    return event.group_id is not None and group_policies.is_member(user, event.group)
+
+
+def leads_group(user: Any, group: Any) -> bool:
+    """Owner or animator of the group (or of a parent group), whatever their community role."""
+    from tribu.groups import policies as group_policies
+
+    return group is not None and _role(user) is not None and group_policies.is_animator(user, group)
 
 
 def can_create_events(user: Any) -> bool:
-    return _role(user) in {Role.ADMIN, Role.STAFF, Role.ANIMATOR}
+    """Community animators and the team; group animators create events in their groups."""
+    if _role(user) in {Role.ADMIN, Role.STAFF, Role.ANIMATOR}:
+        return True
+    if _role(user) is None:
+        return False
+    from tribu.groups import policies as group_policies
+
+    return bool(group_policies.viewer(user).lead_paths)
 
 
 def can_manage(user: Any, event: Any) -> bool:
@@ -59,24 +59,21 @@ def can_manage(user: Any, event: Any) -> bool:
     role = _role(user)
     if role in {Role.ADMIN, Role.STAFF}:
         return True
-    if role != Role.ANIMATOR:
+    if role is None:
         return False
-    if event.organiser_id == user.pk:
+    if event.group_id is not None and leads_group(user, event.group):
         return True
-    return event.group_id is not None and _group_role(user, event.group_id) in {"owner", "animator"}
+    return role == Role.ANIMATOR and event.organiser_id == user.pk
 
 
 def can_see_group(user: Any, event: Any) -> bool:
+    """A group's events are part of its content: those who may read the group (its members for a
+    moderated or private group, every member allowed in for a public one)."""
     if event.group_id is None:
         return True
-    group = event.group
-    if core_policies.is_team(user):
-        return True
-    if _role(user) is None:
-        return False
-    if group.effective_visibility == "private":
-        return is_group_member(user, event)
-    return True
+    from tribu.groups import policies as group_policies
+
+    return group_policies.can_view(user, event.group)
 
 
 def can_view(user: Any, event: Any) -> bool:

@@ -43,10 +43,9 @@ def visible_q(user: Any) -> Q:
         return listed
     if not core_policies.is_member_area_allowed(user):
         return listed & Q(audience=Audience.EVERYONE, group__isnull=True)
-    from tribu.groups.models import GroupMembership
+    from tribu.groups.queries import readable_groups
 
-    mine = GroupMembership.objects.filter(user_id=user.pk).values("group_id")
-    groups = Q(group__isnull=True) | ~Q(group__effective_visibility="private") | Q(group_id__in=mine)
+    groups = Q(group__isnull=True) | Q(group_id__in=readable_groups(user).values("pk"))
     tiers = effective_tier_ids(user)
     tier_rule = ~Q(audience=Audience.TIERS) | ~Q(restriction_mode=RestrictionMode.HIDDEN)
     if tiers:
@@ -278,7 +277,22 @@ def manage_list(user: Any) -> QuerySet:
     qs = Event.objects.select_related("group").order_by("-starts_at")
     if core_policies.is_team(user):
         return qs
-    from tribu.groups.models import GroupMembership
+    return qs.filter(Q(organiser_id=user.pk) | Q(group_id__in=led_groups(user).values("pk")))
 
-    led = GroupMembership.objects.filter(user_id=user.pk, role__in=["owner", "animator"]).values("group_id")
-    return qs.filter(Q(organiser_id=user.pk) | Q(group_id__in=led))
+
+def led_groups(user: Any) -> QuerySet:
+    """The groups whose events this person may create: every group for the team, else those they
+    own or animate and their sub-groups."""
+    from tribu.groups.models import Group
+    from tribu.groups.policies import viewer
+
+    groups = Group.objects.filter(archived_at__isnull=True).order_by("name")
+    if core_policies.is_team(user):
+        return groups
+    paths = viewer(user).lead_paths
+    if not paths:
+        return groups.none()
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(path__startswith=path)
+    return groups.filter(q)

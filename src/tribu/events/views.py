@@ -57,10 +57,10 @@ def index(request: HttpRequest) -> HttpResponse:
     page = queries.page_of(queries.agenda(request.user, filters), request.GET.get("page"))
     groups = []
     if is_member_area_allowed(request.user):
-        from tribu.groups.models import Group
+        from tribu.groups.queries import readable_groups
 
-        groups = list(Group.objects.filter(archived_at__isnull=True).exclude(effective_visibility="private")
-                      .only("name", "slug").order_by("name")[:200])
+        groups = list(readable_groups(request.user).filter(archived_at__isnull=True).only("name", "slug")
+                      .order_by("name")[:200])
     from .models import EventFormat, EventKind
 
     context = {
@@ -272,14 +272,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 
 def _group_choices(user: Any) -> Any:
-    from tribu.core.policies import is_team
-    from tribu.groups.models import Group, GroupMembership
-
-    groups = Group.objects.filter(archived_at__isnull=True).order_by("name")
-    if is_team(user):
-        return groups
-    led = GroupMembership.objects.filter(user_id=user.pk, role__in=["owner", "animator"]).values("group_id")
-    return groups.filter(pk__in=led)
+    return queries.led_groups(user)
 
 
 @allowed_if(policies.can_create_events)
