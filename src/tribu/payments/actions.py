@@ -68,24 +68,19 @@ def _log(actor: Any, verb: str, payment: Payment, **extra: Any) -> Any:
                   status=payment.status, tier_id=payment.tier_id, **extra)
 
 
-def _issue_receipt_on_commit(payment_id: int) -> None:
-    def issue() -> None:
-        from tribu.billing import actions as billing
+def _issue_receipt(payment: Payment) -> None:
+    """The receipt (a tax receipt for an eligible donation), numbered in this transaction; the billing
+    app emails it with the PDF attached after the commit."""
+    from tribu.billing import actions as billing
 
-        billing.issue_receipt(Payment.objects.select_related("user", "company", "tier", "membership").get(
-            pk=payment_id))
-
-    transaction.on_commit(issue)
+    if payment.amount_cents > 0:
+        billing.issue_receipt(payment)
 
 
-def _issue_credit_note_on_commit(payment_id: int, amount_cents: int) -> None:
-    def issue() -> None:
-        from tribu.billing import actions as billing
+def _issue_credit_note(payment: Payment, amount_cents: int, key: str) -> None:
+    from tribu.billing import actions as billing
 
-        billing.issue_credit_note(Payment.objects.select_related("user", "company", "tier").get(pk=payment_id),
-                                  amount_cents)
-
-    transaction.on_commit(issue)
+    billing.issue_credit_note(payment, amount_cents, key=key)
 
 
 def check_tier(user: Any, tier: Tier) -> Any:
@@ -365,7 +360,7 @@ def _succeed(actor: Any, payment: Payment, *, created: bool = False, ends_on: An
              .update(status=PaymentStatus.CANCELLED, checkout_url="", updated_at=timezone.now()))
     payment.save()
     _log(actor, "payment.recorded" if payment.recorded_by_id else "payment.received", payment)
-    _issue_receipt_on_commit(payment.pk)
+    _issue_receipt(payment)
 
 
 def update_settings(actor: Any, **values: Any) -> PaymentSettings:
@@ -434,5 +429,5 @@ def apply_refund(payment: Payment, refunded_total: int) -> int:
                      else PaymentStatus.PARTIALLY_REFUNDED)
     locked.save(update_fields=["refunded_cents", "status", "updated_at"])
     _log(None, "payment.refunded", locked, refunded_cents=delta)
-    _issue_credit_note_on_commit(locked.pk, delta)
+    _issue_credit_note(locked, delta, key=f"refunded-to-{refunded_total}")
     return delta
