@@ -328,6 +328,8 @@ def create_newsletter(actor: Any, *, start: date, end: date, name: str = "", pro
     blocks.append({"type": "text", **{f"text_{lang}": intro[lang] for lang in LANGUAGES}})
     if proposal["posts"]:
         blocks.append({"type": "posts", "count": len(proposal["posts"]), "post_ids": [p.pk for p in proposal["posts"]]})
+    if proposal.get("events"):
+        blocks.append({"type": "events", "count": len(proposal["events"]), "event_ids": [e.pk for e in proposal["events"]]})
     label = name.strip() or _("Newsletter %(start)s – %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
     return create_campaign(
         actor, name=label[:160], kind=Kind.NEWSLETTER, subject_fr="Les nouvelles de la communauté",

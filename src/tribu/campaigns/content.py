@@ -37,19 +37,24 @@ def block_types() -> list[tuple[str, str]]:
     offered = [BlockType.TEXT, BlockType.IMAGE, BlockType.BUTTON]
     if apps.is_installed("tribu.feed"):
         offered.append(BlockType.POSTS)
+    if apps.is_installed("tribu.events"):
+        offered.append(BlockType.EVENTS)
     return [(t.value, str(t.label)) for t in offered]
 
 
-def _http_url(value: Any, label: str) -> str:
+def _http_url(value: Any, label: str, strict: bool = True) -> str:
     url = str(value or "").strip()
+    if not url and not strict:
+        return ""
     parsed = urlparse(url)
     if parsed.scheme not in {"http", "https"} or not parsed.netloc or len(url) > 2000 or any(c in url for c in ' "<>'):
         raise ValidationError(_("%(label)s: enter a full web address starting with https://.") % {"label": label})
     return url
 
 
-def clean_blocks(raw: Any) -> list[dict[str, Any]]:
-    """Validate and normalise a list of blocks; raise ``ValidationError`` with a message per problem."""
+def clean_blocks(raw: Any, *, strict: bool = False) -> list[dict[str, Any]]:
+    """Validate and normalise a list of blocks; raise ``ValidationError`` with a message per problem.
+    A draft may keep empty blocks; ``strict`` (before sending) refuses them."""
     if not isinstance(raw, list):
         raise ValidationError(_("The blocks must be a list."))
     if len(raw) > MAX_BLOCKS:
@@ -66,15 +71,15 @@ def clean_blocks(raw: Any) -> list[dict[str, Any]]:
         try:
             if kind == BlockType.TEXT:
                 item = {"type": kind, **{f"text_{lang}": str(block.get(f"text_{lang}") or "")[:20000] for lang in LANGUAGES}}
-                if not any(item[f"text_{lang}"].strip() for lang in LANGUAGES):
+                if strict and not any(item[f"text_{lang}"].strip() for lang in LANGUAGES):
                     raise ValidationError(_("%(label)s: write the text.") % {"label": label})
             elif kind == BlockType.IMAGE:
-                item = {"type": kind, "url": _http_url(block.get("url"), label),
+                item = {"type": kind, "url": _http_url(block.get("url"), label, strict),
                         **{f"alt_{lang}": str(block.get(f"alt_{lang}") or "")[:200] for lang in LANGUAGES}}
             elif kind == BlockType.BUTTON:
-                item = {"type": kind, "url": _http_url(block.get("url"), label),
+                item = {"type": kind, "url": _http_url(block.get("url"), label, strict),
                         **{f"label_{lang}": str(block.get(f"label_{lang}") or "")[:80] for lang in LANGUAGES}}
-                if not any(item[f"label_{lang}"].strip() for lang in LANGUAGES):
+                if strict and not any(item[f"label_{lang}"].strip() for lang in LANGUAGES):
                     raise ValidationError(_("%(label)s: write the button's label.") % {"label": label})
             else:
                 try:
@@ -85,10 +90,11 @@ def clean_blocks(raw: Any) -> list[dict[str, Any]]:
                     raise ValidationError(
                         _("%(label)s: show between 1 and %(max)d posts.") % {"label": label, "max": MAX_POSTS}
                     )
-                ids = block.get("post_ids") or []
+                key = "post_ids" if kind == BlockType.POSTS else "event_ids"
+                ids = block.get(key) or []
                 if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-                    raise ValidationError(_("%(label)s: the chosen posts are not valid.") % {"label": label})
-                item = {"type": kind, "count": count, "post_ids": ids[:MAX_POSTS]}
+                    raise ValidationError(_("%(label)s: the chosen items are not valid.") % {"label": label})
+                item = {"type": kind, "count": count, key: ids[:MAX_POSTS]}
         except ValidationError as error:
             errors.extend(error.messages)
             continue
@@ -113,6 +119,10 @@ def check_content(campaign: Campaign) -> None:
         errors["subject_fr"] = [_("Write the subject in French, in English or in both.")]
     if not campaign.blocks:
         errors.setdefault("__all__", []).append(_("Add at least one block to the email."))
+    try:
+        clean_blocks(campaign.blocks or [], strict=True)
+    except ValidationError as error:
+        errors.setdefault("__all__", []).extend(error.messages)
     try:
         rendering.check_placeholders(texts_of(campaign), PLACEHOLDERS)
     except rendering.PlaceholderError as error:
@@ -159,6 +169,30 @@ def posts_for(block: dict[str, Any]) -> list[Any]:
     return list(qs.order_by("-created_at", "-id")[: block.get("count", 3)])
 
 
+def events_for(block: dict[str, Any]) -> list[Any]:
+    """The chosen events, or the next published community events."""
+    if not apps.is_installed("tribu.events"):
+        return []
+    from django.utils import timezone
+
+    from tribu.events.models import Event
+
+    if block.get("event_ids"):
+        chosen = {e.pk: e for e in Event.objects.filter(pk__in=block["event_ids"], status="published")}
+        return [chosen[i] for i in block["event_ids"] if i in chosen]
+    return list(Event.objects.filter(status="published", group__isnull=True, starts_at__gte=timezone.now())
+                .order_by("starts_at", "id")[: block.get("count", 3)])
+
+
+def event_url(event: Any) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return settings.SITE_URL + reverse("events:detail", args=[event.slug])
+    except NoReverseMatch:
+        return settings.SITE_URL + "/"
+
+
 def post_url(post: Any) -> str:
     if hasattr(post, "get_absolute_url"):
         url = post.get_absolute_url()
@@ -184,6 +218,26 @@ class Compiled:
     text: str
     html: str
     links: list[str] = field(default_factory=list)
+
+
+def _events_html(events: list[Any]) -> tuple[str, str]:
+    from django.utils import formats, timezone
+
+    title = _("Upcoming events")
+    items_html, items_text = [], [title, "-" * len(title)]
+    for event in events:
+        when = formats.date_format(timezone.localtime(event.starts_at), "DATETIME_FORMAT")
+        url = event_url(event)
+        items_html.append(
+            f'<li style="margin:0 0 12px"><strong>{html.escape(event.title)}</strong><br>{html.escape(when)}'
+            f'<br><a href="{html.escape(url)}">{html.escape(_("See the event"))}</a></li>'
+        )
+        items_text.append(f"* {event.title} ({when})\n  {url}")
+    return (
+        f'<h2 style="font-size:18px;margin:24px 0 8px">{html.escape(title)}</h2>'
+        f'<ul style="padding-left:18px;margin:0 0 16px">{"".join(items_html)}</ul>',
+        "\n".join(items_text),
+    )
 
 
 def compile_message(campaign: Campaign, lang: str, *, posts_cache: dict[int, list[Any]] | None = None) -> Compiled:
@@ -219,6 +273,14 @@ def compile_message(campaign: Campaign, lang: str, *, posts_cache: dict[int, lis
                     f'font-weight:bold">{html.escape(label)}</a></p>'
                 )
                 text_parts.append(f"{label}: {block['url']}")
+            elif kind == BlockType.EVENTS:
+                events = posts_cache.get(index) if posts_cache is not None and index in posts_cache else events_for(block)
+                if posts_cache is not None:
+                    posts_cache[index] = events
+                if events:
+                    block_html, block_text = _events_html(events)
+                    html_parts.append(block_html)
+                    text_parts.append(block_text)
             elif kind == BlockType.POSTS:
                 posts = posts_cache.get(index) if posts_cache is not None and index in posts_cache else posts_for(block)
                 if posts_cache is not None:
