@@ -738,7 +738,7 @@ def _check_value(spec: FieldSpec, op: Op, value: Any, known: Callable[[], set[An
             return None, gettext("enter a whole number of days between 0 and %(max)d.") % {"max": MAX_DAYS}
         return value, None
     if kind == DATE:
-        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) or parse_date(value) is None:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) or _date_or_none(value) is None:
             return None, gettext("enter a date as YYYY-MM-DD.")
         return value, None
     if kind == NUMBER:
@@ -771,6 +771,13 @@ def _check_value(spec: FieldSpec, op: Op, value: Any, known: Callable[[], set[An
             }
         return {"verb": verb, "min": minimum, "days": days}, None
     return None, gettext("this value is not accepted.")  # pragma: no cover - every kind is listed above
+
+
+def _date_or_none(value: str) -> dt.date | None:
+    try:
+        return parse_date(value)
+    except ValueError:  # well formed but impossible, such as 2026-02-30
+        return None
 
 
 def _known_for(spec: FieldSpec, kind: str) -> Callable[[], set[Any]]:

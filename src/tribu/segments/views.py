@@ -200,7 +200,7 @@ def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 @manage
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     segment = get_object_or_404(Segment, pk=pk)
-    form = DeleteForm(request.POST or None)
+    form = DeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             actions.delete_segment(request.user, segment)
