@@ -6,6 +6,7 @@ part) and the suppression list: ``deliver`` sends nothing to a suppressed addres
 
 from __future__ import annotations
 
+import email.policy
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +37,30 @@ def language_for(user: Any) -> str:
     return getattr(user, "language", "") or get_community().default_language or settings.LANGUAGE_CODE
 
 
+class TribuEmail(EmailMultiAlternatives):
+    """An email whose headers are never folded into encoded words: mail clients must read the URL of
+    ``List-Unsubscribe`` as is (RFC 8058), and the default 78-column policy encodes long URLs."""
+
+    def message(self, *, policy: email.policy.Policy = email.policy.default) -> Any:
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
+def make_message(
+    to: list[str], subject: str, text: str, html: str = "", headers: dict[str, str] | None = None,
+    from_email: str | None = None, connection: Any = None,
+) -> TribuEmail:
+    """The message ``deliver`` sends (campaign senders reuse it for their own connection)."""
+    if from_email is None:
+        community = get_community()
+        from_email = settings.DEFAULT_FROM_EMAIL
+        if "<" not in from_email and community.name:
+            from_email = f"{community.name} <{from_email}>"
+    message = TribuEmail(subject, text, from_email, to, headers=headers or {}, connection=connection)
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
 def deliver(
     to: list[str], subject: str, text: str, html: str = "", headers: dict[str, str] | None = None
 ) -> int:
@@ -45,14 +70,7 @@ def deliver(
     to = drop_suppressed(to, subject)
     if not to:
         return 0
-    community = get_community()
-    from_email = settings.DEFAULT_FROM_EMAIL
-    if "<" not in from_email and community.name:
-        from_email = f"{community.name} <{from_email}>"
-    message = EmailMultiAlternatives(subject, text, from_email, to, headers=headers or {})
-    if html:
-        message.attach_alternative(html, "text/html")
-    return message.send()
+    return make_message(to, subject, text, html, headers).send()
 
 
 def send_email_on_commit(

@@ -53,6 +53,8 @@ def handle_tracking_event(event: Any, esp_name: str = "") -> Outcome:
         return Outcome("ignored")
     if event_type == "complained" or (event_type == "rejected" and reject_reason == "spam"):
         reason = SuppressionReason.COMPLAINT
+    elif event_type == "bounced" and _soft(getattr(event, "esp_event", None)):
+        return Outcome("soft_bounce", recipient)
     elif event_type == "bounced" or (event_type == "rejected" and reject_reason in HARD_REJECT_REASONS):
         reason = SuppressionReason.HARD_BOUNCE
     else:
@@ -60,6 +62,19 @@ def handle_tracking_event(event: Any, esp_name: str = "") -> Outcome:
     detail = description or _("Reported by %(esp)s.") % {"esp": esp_name or _("the email provider")}
     row = actions.suppress(recipient, reason, detail=str(detail), source=source)
     return Outcome(reason, recipient, str(detail), changed=row is not None)
+
+
+def _soft(esp_event: Any) -> bool:
+    """Providers that report temporary failures as "bounced" too (Postmark SoftBounce, SES Transient,
+    Mailgun temporary severity): not a reason to stop sending."""
+    if not isinstance(esp_event, dict):
+        return False
+    bounce = esp_event.get("bounce") if isinstance(esp_event.get("bounce"), dict) else {}
+    return (
+        esp_event.get("Type") == "SoftBounce"
+        or str(esp_event.get("severity", "")).lower() == "temporary"
+        or bounce.get("bounceType") == "Transient"
+    )
 
 
 def tracking_receiver(sender: Any, event: Any, esp_name: str = "", **kwargs: Any) -> None:

@@ -8,7 +8,8 @@
 ``transactional`` is not a topic a member can stop (receipts, password resets): only a suppression
 blocks it. Every address on the suppression list (hard bounce, complaint, manual) receives nothing.
 
-Links in emails are signed (``django.core.signing``) and work without logging in:
+Links in emails are signed (``django.core.signing``, no expiry: an unsubscribe link in an old email
+must still work; the same link for the same member and topic) and work without logging in:
 ``unsubscribe_url(user, topic)`` (one click, RFC 8058) and ``preferences_url(user)``.
 """
 
@@ -214,13 +215,13 @@ def set_subscription(user: Any, topic: str, subscribed: bool, *, source: str = "
 
 def unsubscribe_token(user: Any, topic: str) -> str:
     check_topic(topic)
-    return signing.dumps({"u": user.pk, "t": topic}, salt=UNSUBSCRIBE_SALT, compress=True)
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"u": user.pk, "t": topic}, compress=True)
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     """``(user id, topic)`` or None for a forged or mangled token."""
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if not isinstance(data, dict) or data.get("t") not in TOPICS or not isinstance(data.get("u"), int):
@@ -229,12 +230,12 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
 
 
 def preferences_token(user: Any) -> str:
-    return signing.dumps({"u": user.pk}, salt=PREFERENCES_SALT, compress=True)
+    return signing.Signer(salt=PREFERENCES_SALT).sign_object({"u": user.pk}, compress=True)
 
 
 def read_preferences_token(token: str) -> int | None:
     try:
-        data = signing.loads(token, salt=PREFERENCES_SALT)
+        data = signing.Signer(salt=PREFERENCES_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):

@@ -13,6 +13,7 @@ class PreferencesForm(forms.Form):
     """One checkbox per mailing topic."""
 
     def __init__(self, *args: object, initial_values: dict[str, bool] | None = None, **kwargs: object) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for topic in consent.topics():
             self.fields[topic.code] = forms.BooleanField(
