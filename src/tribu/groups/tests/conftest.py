@@ -41,6 +41,9 @@ def add_to(group: Any, user: Any, role: str = "member"):
 
     row = GroupMembership.objects.create(group=group, user=user, role=role)
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
+    from tribu.groups.policies import forget
+
+    forget(user)
     return row
 
 
