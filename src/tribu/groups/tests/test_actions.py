@@ -174,7 +174,6 @@ def test_creation_policy_by_tiers_and_by_approval(alice, mia, bob):
 
 def test_per_group_notification_levels_decide_who_hears_of_a_new_post(club, anna, mia, bob, gina):
     from conftest import make_user
-
     from tribu.feed.actions import create_post
 
     ned = make_user("ned@example.org", "member", "Ned Digest")

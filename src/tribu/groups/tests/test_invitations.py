@@ -112,7 +112,7 @@ def test_a_guessed_token_is_refused(client, mia):
 
 def test_animators_withdraw_invitations_and_invite_in_bulk_from_a_csv(client, anna, secret):
     client.force_login(anna)
-    csv_file = SimpleUploadedFile("people.csv", "name;email\nNeo;neo@example.org\nTrin;trin@example.org\n".encode(),
+    csv_file = SimpleUploadedFile("people.csv", b"name;email\nNeo;neo@example.org\nTrin;trin@example.org\n",
                                   content_type="text/csv")
     response = client.post(f"/groups/{secret.slug}/invite/", {"emails": "", "csv_file": csv_file})
     assert response.status_code == 302
