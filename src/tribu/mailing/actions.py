@@ -136,7 +136,8 @@ def save_override(actor: Any, key: str, language: str, subject: str, body: str) 
             defaults={"subject": subject.strip(), "body": body, "updated_by": actor},
         )
         record(actor, "mailing.template_saved", override, template=key, language=language, audit=True)
-        transaction.on_commit(lambda: composer.forget_override(key, language))
+        composer.forget_override(key, language)
+        transaction.on_commit(lambda: composer.forget_override(key, language))  # a read in between
     return override
 
 
@@ -148,6 +149,7 @@ def reset_override(actor: Any, key: str, language: str) -> bool:
         deleted, _rows = TemplateOverride.objects.filter(template=key, language=language).delete()
         if deleted:
             record(actor, "mailing.template_reset", None, template=key, language=language, audit=True)
+        composer.forget_override(key, language)
         transaction.on_commit(lambda: composer.forget_override(key, language))
     return bool(deleted)
 

@@ -87,6 +87,7 @@ class EmailTemplate:
     html_template: str  # "" when the email has no HTML file (the layout is built from the text)
     app_label: str
     placeholders: tuple[str, ...] = field(default=())
+    numbers: tuple[str, ...] = field(default=())  # paths the templates count with (plural forms)
 
     @property
     def description(self) -> Any:
@@ -154,13 +155,15 @@ def _discover() -> dict[str, EmailTemplate]:
             else:
                 continue
             templates = [relative, text] + ([html] if html else [])
+            placeholders, numbers = _placeholders_of(templates)
             found[key] = EmailTemplate(
                 key=key,
                 subject_template=relative,
                 text_template=text,
                 html_template=html,
                 app_label=key.split("/", 1)[0],
-                placeholders=tuple(sorted(_placeholders_of(templates))),
+                placeholders=tuple(sorted(placeholders)),
+                numbers=tuple(sorted(numbers)),
             )
     return dict(sorted(found.items(), key=lambda item: (item[1].app_label, item[0])))
 
@@ -181,15 +184,21 @@ def forget() -> None:
 # --- Placeholders found in a template --------------------------------------------------------------
 
 
-def _placeholders_of(names: list[str]) -> set[str]:
+_COUNTERS: set[str] = set()
+
+
+def _placeholders_of(names: list[str]) -> tuple[set[str], set[str]]:
+    """The variables the templates print, and those they count with (``blocktranslate count``)."""
     found: set[str] = set()
+    _COUNTERS.clear()
     for name in names:
         try:
             template = get_template(name).template  # type: ignore[attr-defined]
         except TemplateDoesNotExist:
             continue
         _walk(template.nodelist, found, set(), seen_templates={name})
-    return {p for p in found if p.split(".", 1)[0] not in _IGNORED_ROOTS}
+    numbers = set(_COUNTERS)
+    return {p for p in found if p.split(".", 1)[0] not in _IGNORED_ROOTS}, numbers
 
 
 def _expression_var(expression: Any) -> str | None:
@@ -223,8 +232,10 @@ def _visit(node: Node, found: set[str], local: set[str], seen: set[str]) -> None
         for token in list(getattr(node, "singular", [])) + list(getattr(node, "plural", []) or []):
             if token.token_type == TokenType.VAR:
                 _add(token.contents.split("|")[0].strip(), found, inner_local)
-        counter = getattr(node, "counter", None)
-        _add(_expression_var(counter), found, local)
+        counter = _expression_var(getattr(node, "counter", None))
+        _add(counter, found, local)
+        if counter:
+            _COUNTERS.add(counter)
         return
     if name == "ForNode":
         _add(_expression_var(node.sequence), found, local)  # type: ignore[attr-defined]
@@ -267,17 +278,25 @@ def _visit(node: Node, found: set[str], local: set[str], seen: set[str]) -> None
 # --- Sample data for previews and tests ------------------------------------------------------------
 
 
+# What filters probe to tell a date or a number: a sample has none of them (``|date`` prints nothing).
+_NOT_SAMPLED = {
+    "tzinfo", "utcoffset", "year", "month", "day", "hour", "minute", "second", "microsecond", "timetuple",
+    "isoformat", "strftime", "resolve_expression", "as_sql", "items", "keys", "all",
+}
+
+
 class Sample:
     """A stand-in for any object a template reads: every attribute is another sample, printed as a
     plausible value guessed from its name."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, numbers: frozenset[str] = frozenset()) -> None:
         self._path = path
+        self._numbers = numbers
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
+        if name.startswith("_") or name in _NOT_SAMPLED:
             raise AttributeError(name)
-        return sample_value(f"{self._path}.{name}")
+        return sample_value(f"{self._path}.{name}", self._numbers)
 
     def __getitem__(self, key: Any) -> Any:
         raise KeyError(key)
@@ -289,7 +308,8 @@ class Sample:
         return True
 
     def __str__(self) -> str:
-        last = self._path.rsplit(".", 1)[-1]
+        bits = self._path.split(".")
+        last = bits[-2] if len(bits) > 1 and bits[-1] in {"name", "title", "label"} else bits[-1]
         return str(_("Sample %(name)s") % {"name": last.replace("_", " ")})
 
     def __html__(self) -> str:
@@ -298,30 +318,35 @@ class Sample:
         return escape(str(self))
 
 
-def sample_value(path: str) -> Any:
+def sample_value(path: str, numbers: frozenset[str] = frozenset()) -> Any:
     last = path.rsplit(".", 1)[-1].lower()
+    if path in numbers:
+        return 2
     now = timezone.now()
     if last in {"first_name"}:
         return "Camille"
-    if last in {"name", "display_name", "inviter_name", "sender_name", "user_display"}:
+    person = "." not in path or path.split(".", 1)[0] in {"user", "member", "sender", "inviter", "recipient"}
+    if last in {"display_name", "inviter_name", "sender_name", "user_display"} or (last == "name" and person):
         return "Camille Martin"
     if last == "email":
         return "camille@example.org"
     if "url" in last or "link" in last:
         return settings.SITE_URL + "/"
-    if last.endswith("_at") or last.endswith("date") or last in {"starts", "ends", "expires", "start", "end"}:
+    if last.endswith(("_at", "_on", "date", "_until")) or last in {"starts", "ends", "expires", "start", "end"}:
         return now + datetime.timedelta(days=14)
     if last.endswith("_cents") or last in {"amount", "price", "total"}:
         return 4500
     if last in {"count", "days", "more", "seats", "quantity"}:
         return 3
+    if last in {"time_zone", "timezone", "tz"}:
+        return settings.TIME_ZONE
     if last == "currency":
         return "EUR"
     if last in {"code", "key"}:
         return "4F7K-2Q9M"
     if last in {"status"}:
         return "active"
-    return Sample(path)
+    return Sample(path, numbers)
 
 
 def sample_context(template: EmailTemplate, user: Any) -> dict[str, Any]:
@@ -330,11 +355,12 @@ def sample_context(template: EmailTemplate, user: Any) -> dict[str, Any]:
 
     community = get_community()
     context: dict[str, Any] = {}
+    numbers = frozenset(template.numbers)
     for path in template.placeholders:
         root = path.split(".", 1)[0]
         if root in context:
             continue
-        context[root] = sample_value(root) if "." not in path else Sample(root)
+        context[root] = sample_value(root, numbers) if "." not in path else Sample(root, numbers)
     context.update(
         {
             "user": user,

@@ -3,6 +3,7 @@ logging in through signed links; the email templates and the suppression list fo
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -26,6 +27,8 @@ from tribu.core.decorators import allowed_if
 
 from . import actions, consent, policies, queries, registry
 from .forms import OverrideForm, PreferencesForm, SuppressForm
+
+logger = logging.getLogger(__name__)
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
@@ -207,12 +210,22 @@ def edit(request: HttpRequest, language: str, key: str) -> HttpResponse:
     preview_id = ""
     preview_subject = ""
     if not form.errors:
-        if draft is not None:
-            parts = actions.preview_parts(request.user, key, language, subject=draft["subject"], body=draft["body"])
+        try:
+            if draft is not None:
+                parts = actions.preview_parts(
+                    request.user, key, language, subject=draft["subject"], body=draft["body"]
+                )
+            else:
+                parts = actions.preview_parts(request.user, key, language)
+        except ValidationError as error:
+            _add_form_error(form, error)
+            status = 400
+        except Exception:  # a default template that sample data cannot fill: say so, not a 500
+            logger.exception("No preview for %s [%s]", key, language)
+            preview_subject = _("This email cannot be previewed with sample data.")
         else:
-            parts = actions.preview_parts(request.user, key, language)
-        preview_id = _store_preview(request, parts["html"])
-        preview_subject = parts["subject"]
+            preview_id = _store_preview(request, parts["html"])
+            preview_subject = parts["subject"]
     return render(request, "mailing/edit.html", {
         "template": template, "language": language, "language_name": dict(settings.LANGUAGES)[language],
         "form": form, "override": override, "can_edit": can_edit, "preview_id": preview_id,
@@ -233,7 +246,7 @@ def _starting_point(template: registry.EmailTemplate) -> dict[str, str]:
     "style-src": [CSP.UNSAFE_INLINE],
     "img-src": [CSP.SELF, "data:", "https:", "http:"],
     "frame-ancestors": [CSP.SELF],
-    "sandbox": [],
+    "sandbox": True,
 })
 @allowed_if(policies.can_view_templates)
 def preview_frame(request: HttpRequest, preview_id: str) -> HttpResponse:

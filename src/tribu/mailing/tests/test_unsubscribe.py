@@ -14,7 +14,7 @@ from tribu.mailing import consent
 from tribu.mailing.models import TopicPreference
 from tribu.privacy.actions import record_consent
 
-from .conftest import parts_of, path_of, subject_of
+from .conftest import parts_of, path_of
 
 
 def _newsletter_to(user, send):
