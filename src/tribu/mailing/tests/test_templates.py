@@ -84,9 +84,8 @@ def test_the_override_is_what_a_new_member_receives_over_smtp(client, alice, smt
 
 
 def test_an_english_speaker_gets_the_default_while_only_french_is_rewritten(alice, smtp_server, send):
-    from tribu.core.emails import send_templated_email_on_commit
-
     from tribu.accounts.models import User
+    from tribu.core.emails import send_templated_email_on_commit
 
     TemplateOverride.objects.create(template="imports/emails/invitation", language="fr",
                                     subject="Version française", body="Bonjour {{ first_name }}")
