@@ -26,11 +26,19 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-class MoneyField(forms.CharField):
+class MoneyField(forms.Field):
+    """An amount typed the reader's way ("60,00", "60.00") as integer cents."""
+
+    def __init__(self, *args: Any, max_length: int = 20, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": max_length, "inputmode": "decimal"}))
+        super().__init__(*args, **kwargs)
+
     def to_python(self, value: Any) -> int | None:
-        value = super().to_python(value)
+        value = (value or "").strip() if isinstance(value, str) else value
         if value in (None, ""):
             return None
+        if len(str(value)) > 20:
+            raise ValidationError(_("This amount is too large."))
         return parse_money(value)
 
 
