@@ -875,7 +875,7 @@ def check_rule(rule: Any) -> tuple[dict[str, Any], str | None]:
         }
     value, problem = _check_value(spec, op, rule.get("value"), _known_for(spec, op.value))
     if problem:
-        return {}, f"{spec.label} ({op.label}): {problem}"
+        return {}, gettext("%(field)s (%(op)s): %(problem)s") % {"field": spec.label, "op": op.label, "problem": problem}
     return {"field": spec.key, "op": op.key, "value": value}, None
 
 

@@ -8,9 +8,14 @@ from tribu.core.models import Activity
 from tribu.segments import actions
 from tribu.segments.models import Segment
 
-from .conftest import make_membership
+from .conftest import make_membership, speak_english
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(db):
+    speak_english()
 TEAM = {"admin", "staff"}
 ROLE_FILTERS = {"match": "all", "rules": [{"field": "role", "op": "in", "value": ["member", "guest"]}]}
 

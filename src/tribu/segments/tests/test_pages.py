@@ -242,3 +242,20 @@ def test_the_preview_page_runs_a_bounded_number_of_queries(client, bob, segment,
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(reverse("segments:detail", args=[segment.pk])).content.decode()
     assert "The first 20 members" in page
+
+
+def test_pages_speak_french_to_a_french_community(client, bob, mia, gina):
+    from tribu.core.community import forget_community, get_community
+
+    community = get_community()
+    community.default_language = "fr"
+    community.save()
+    forget_community()
+    client.force_login(bob)
+    page = client.get(reverse("segments:create")).content.decode()
+    assert "Ajouter une règle" in page and "Enregistrer le segment" in page
+    counted = client.post(reverse("segments:count"), builder_post(rule0=("role", "in", "choices", ["member", "guest"])),
+                          HTTP_HX_REQUEST="true").content.decode()
+    assert "2\u00a0membres correspondent" in counted or "2 membres correspondent" in counted
+    bad = client.post(reverse("segments:count"), builder_post(rule0=("signup_date", "before", "date", "hier")))
+    assert bad.status_code == 422 and "AAAA-MM-JJ" in bad.content.decode()

@@ -11,6 +11,12 @@ from tribu.segments.filters import MAX_RULES, validate
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
 def problems(filters) -> list[str]:
     with pytest.raises(ValidationError) as caught:
         validate(filters)
@@ -74,7 +80,7 @@ def test_too_many_rules():
 def test_messages_are_in_french_for_a_french_reader(membre):
     with translation.override("fr"):
         [message] = problems(one("shoe_size", "in", [1]))
-        assert message == "Règle 1 : champ inconnu « shoe_size »."
+        assert message == "Règle 1\u00a0: champ inconnu «\u00a0shoe_size\u00a0»."
         [message] = problems(one("signup_date", "before", "demain"))
         assert "AAAA-MM-JJ" in message
 
