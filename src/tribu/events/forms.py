@@ -121,6 +121,8 @@ class EventForm(forms.ModelForm):
         for name in ("starts_at", "ends_at", "registration_deadline"):
             if data.get(name) is not None:
                 data[name] = _in_zone(data[name], zone)
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", _("The end must come after the start."))
         if data.get("generate_link"):
             data["online_url"] = ""
         parsed = []
@@ -136,6 +138,12 @@ class EventForm(forms.ModelForm):
         if data.get("repeat") in {Recurrence.WEEKLY, Recurrence.MONTHLY} and not data.get("occurrences"):
             self.add_error("occurrences", _("How many times should it happen?"))
         return data
+
+    def _post_clean(self) -> None:
+        # The actions check the substance (dates, capacity against the seats taken) with clear messages;
+        # the model's own constraints would only repeat them.
+        if not self.errors:
+            super()._post_clean()
 
     def values(self) -> dict[str, Any]:
         skip = {"required_tiers", "partners", "repeat", "occurrences", "dates", "generate_link"}

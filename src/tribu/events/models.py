@@ -125,9 +125,13 @@ class Event(TierRestricted):
         verbose_name_plural = _("events")
         ordering = ["starts_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="events_end_after_start"),
             models.CheckConstraint(
-                condition=Q(capacity__isnull=True) | Q(seats_taken__lte=F("capacity")), name="events_no_overbooking"
+                condition=Q(ends_at__gt=F("starts_at")), name="events_end_after_start",
+                violation_error_message=_("The end must come after the start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(seats_taken__lte=F("capacity")), name="events_no_overbooking",
+                violation_error_message=_("The capacity cannot be lower than the seats already taken."),
             ),
             models.CheckConstraint(condition=Q(status__in=[s.value for s in EventStatus]), name="events_status_valid"),
             models.CheckConstraint(condition=Q(format__in=[s.value for s in EventFormat]), name="events_format_valid"),
