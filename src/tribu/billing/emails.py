@@ -43,6 +43,15 @@ def _from_email() -> str:
     return from_email
 
 
+def _not_suppressed(to: list[str], subject: str) -> list[str]:
+    """Addresses that bounced or complained are left out, as for every other email (mailing app)."""
+    try:
+        from tribu.mailing.suppression import drop_suppressed
+    except ImportError:
+        return to
+    return drop_suppressed(to, subject)
+
+
 def send_document_now(document_id: int) -> int:
     """Send the document to its recipients (once: a document already emailed is skipped)."""
     from . import actions, pdf
@@ -62,7 +71,10 @@ def send_document_now(document_id: int) -> int:
             "url": reverse("billing:document", args=[document.pk]),
             "account_url": reverse("memberships:mine"),
         }, language_for(person))
-        message = EmailMultiAlternatives(parts["subject"], parts["text"], _from_email(), [person.email])
+        to = _not_suppressed([person.email], parts["subject"])
+        if not to:
+            continue
+        message = EmailMultiAlternatives(parts["subject"], parts["text"], _from_email(), to)
         message.attach_alternative(parts["html"], "text/html")
         message.attach(document.filename, content, "application/pdf")
         sent += message.send()
