@@ -48,7 +48,7 @@ def handle_tracking_event(event: Any, esp_name: str = "") -> Outcome:
     recipient = consent.normalise(getattr(event, "recipient", "") or "")
     reject_reason = getattr(event, "reject_reason", "") or ""
     description = getattr(event, "description", "") or getattr(event, "mta_response", "") or ""
-    source = f"webhook:{esp_name}"[:40] if esp_name else "webhook"
+    source = f"webhook:{esp_name.lower()}"[:40] if esp_name else "webhook"
     if not recipient:
         return Outcome("ignored")
     if event_type == "complained" or (event_type == "rejected" and reject_reason == "spam"):

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import EmailSuppression, TopicPreference
 
@@ -51,11 +52,14 @@ class Topic:
 TOPICS: dict[str, Topic] = {
     t.code: t
     for t in (
-        Topic(NEWSLETTER, _("Newsletter"), _("The community newsletter."), False),
-        Topic(EVENT_ANNOUNCEMENTS, _("Event announcements"), _("Announcements of upcoming events."), False),
-        Topic(DIGESTS, _("Daily digest"), _("One email a day with the notifications you chose to get by digest."),
-              True),
-        Topic(CAMPAIGNS, _("Community campaigns"), _("Emails the community team sends to members."), True),
+        Topic(NEWSLETTER, pgettext_lazy("mailing topic", "Newsletter"),
+              _("The community newsletter."), False),
+        Topic(EVENT_ANNOUNCEMENTS, pgettext_lazy("mailing topic", "Event announcements"),
+              _("Announcements of upcoming events."), False),
+        Topic(DIGESTS, pgettext_lazy("mailing topic", "Daily digest"),
+              _("One email a day with the notifications you chose to get by digest."), True),
+        Topic(CAMPAIGNS, pgettext_lazy("mailing topic", "Community campaigns"),
+              _("Emails the community team sends to members."), True),
     )
 }
 

@@ -49,4 +49,6 @@ def tracking(request: HttpRequest, esp: str) -> HttpResponse:
     secret = webhook_secret()
     if view_class is None or not secret:
         raise Http404
-    return view_class.as_view(webhook_secret=secret)(request)
+    if not hasattr(view_class, "basic_auth"):
+        return view_class.as_view()(request)  # providers that sign their calls (their own settings)
+    return view_class.as_view(basic_auth=[secret])(request)
