@@ -22,7 +22,8 @@ def _crowd(n: int, prefix: str = "rush"):
     from tribu.accounts.models import User
 
     User.objects.bulk_create(
-        [User(email=f"{prefix}{i}@example.org", display_name=f"Rush {i}", role="member", password="!") for i in range(n)],
+        [User(email=f"{prefix}{i}@example.org", display_name=f"Rush {i}", role="member", password="!")
+         for i in range(n)],
         batch_size=500,
     )
     return list(User.objects.filter(email__startswith=prefix).order_by("pk"))

@@ -101,7 +101,7 @@ def test_the_pages_follow_the_matrix(world, person):
         if "V" in rights:
             assert page.status_code == 200, (state, page.status_code)
             assert event.title in page.content.decode()
-            has_button = 'action="/events/%s/register/"' % event.slug in page.content.decode()
+            has_button = f'action="/events/{event.slug}/register/"' in page.content.decode()
             assert has_button == ("R" in rights), state
         else:
             assert page.status_code == (302 if person == "anonymous" else 404), (state, page.status_code)
