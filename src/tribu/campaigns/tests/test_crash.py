@@ -88,19 +88,28 @@ def _wait(condition, timeout: float, what: str) -> None:
 
 
 def test_a_worker_killed_mid_send_and_restarted_sends_each_message_exactly_once(tmp_path: Path):
+    import logging
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # one log line per SMTP command otherwise
     handler = Collect()
     server = FreePortController(handler, hostname="127.0.0.1", port=0)
     server.start()
     workers: list[subprocess.Popen] = []
     try:
         env = _env(tmp_path, server.port, _database_url(tmp_path))
+        t0 = time.monotonic()
         subprocess.run([TRIBU, "migrate", "-v0"], env=env, check=True, timeout=300)
+        print("migrated", time.monotonic() - t0)
         subprocess.run([PYTHON, str(HERE / "crash_populate.py"), str(COUNT)], env=env, check=True, timeout=300)
 
         first = subprocess.Popen([TRIBU, "worker", "--worker-id", "first", "--interval", "0.2"], env=env,
                                  stdout=subprocess.DEVNULL)
         workers.append(first)
+        print("populated", time.monotonic() - t0)
+        _wait(lambda: len(handler.ids) >= 1, 240, "the first message")
+        print("first message", time.monotonic() - t0)
         _wait(lambda: len(handler.ids) >= COUNT // 3, 240, "the first third of the messages")
+        print("killing", time.monotonic() - t0, len(handler.ids))
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         time.sleep(0.5)
@@ -111,6 +120,7 @@ def test_a_worker_killed_mid_send_and_restarted_sends_each_message_exactly_once(
                                   stdout=subprocess.DEVNULL)
         workers.append(second)
         _wait(lambda: len(handler.ids) >= COUNT, 300, "every message")
+        print("all", time.monotonic() - t0)
         time.sleep(2)  # anything sent twice would arrive now
         statuses = _statuses(env)
     finally:
