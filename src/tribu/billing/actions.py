@@ -163,12 +163,15 @@ def _create(kind: str, payment: Any, *, amount_cents: int, original: Document | 
     language = document_language(payment)
     with translation.override(language):
         lines = _lines(payment, amount_cents)
+    seller, buyer = seller_snapshot(), buyer_snapshot(payment)
+    # Everything that can be read is read before the counter is locked: from here to the end of the
+    # caller's transaction, other payments wait for their number.
     with transaction.atomic():  # a savepoint: a refused insert gives its number back
         sequence = next_sequence(kind, year)
         document = Document.objects.create(
             kind=kind, year=year, sequence=sequence, number=format_number(kind, year, sequence),
             payment=payment, original=original, user_id=payment.user_id, company_id=payment.company_id,
-            seller=seller_snapshot(), buyer=buyer_snapshot(payment), lines=lines,
+            seller=seller, buyer=buyer, lines=lines,
             total_cents=amount_cents, tax_cents=0, currency=payment.currency,
             payment_method=payment.method, payment_reference=payment.reference, paid_at=payment.paid_at,
             language=language, key=key, issued_at=now,
