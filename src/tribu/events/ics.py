@@ -105,8 +105,8 @@ def outlook_url(event: Any) -> str:
         "path": "/calendar/action/compose",
         "rru": "addevent",
         "subject": event.title,
-        "startdt": event.starts_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "enddt": event.ends_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "startdt": event.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "enddt": event.ends_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "body": f"{event.summary}\n{event_url(event)}".strip(),
         "location": location_of(event, False),
     }
