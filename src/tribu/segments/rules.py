@@ -18,6 +18,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     FloatField,
     Func,
     JSONNull,
@@ -25,9 +26,11 @@ from django.db.models import (
     Q,
     Subquery,
     TextField,
+    Value,
+    Window,
 )
-from django.db.models.functions import Cast, Coalesce
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -136,29 +139,28 @@ def _granting() -> list[str]:
     return [str(s) for s in GRANTING_STATUSES]
 
 
-def _seat_covered(tier_ids: list[int] | None = None) -> Exists:
-    """The member is attached to a company whose granting membership has a seat for them (the first
-    ``seats`` attached members by ``joined_at``, as ``memberships.access`` decides)."""
+def _seat_holders(tier_ids: list[int] | None = None) -> Any:
+    """The ids of members a seat of their company's granting membership covers (the first ``seats``
+    attached members by ``joined_at``, as ``memberships.access`` decides): one non-correlated
+    subquery ranking attachments with a window function, which the database computes once."""
     from tribu.companies.models import CompanyMember
     from tribu.memberships.models import Membership
 
-    ahead = (
-        CompanyMember.objects.filter(company_id=OuterRef(OuterRef("company_id")))
-        .filter(
-            Q(joined_at__lt=OuterRef(OuterRef("joined_at")))
-            | Q(joined_at=OuterRef(OuterRef("joined_at")), pk__lt=OuterRef(OuterRef("pk")))
-        )
-        .order_by()
-        .values("company_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    company_memberships = Membership.objects.filter(
-        company_id=OuterRef("company_id"), status__in=_granting(), tier__seats__gt=Coalesce(Subquery(ahead), 0)
-    )
+    seats = Membership.objects.filter(company_id=OuterRef("company_id"), status__in=_granting(), tier__seats__gt=0)
     if tier_ids is not None:
-        company_memberships = company_memberships.filter(tier_id__in=tier_ids)
-    return Exists(CompanyMember.objects.filter(user_id=OuterRef("pk")).filter(Exists(company_memberships)))
+        seats = seats.filter(tier_id__in=tier_ids)
+    return (
+        CompanyMember.objects.annotate(
+            seats=Subquery(seats.order_by("-tier__seats").values("tier__seats")[:1]),
+            rank=Window(RowNumber(), partition_by=[F("company_id")], order_by=[F("joined_at").asc(), F("pk").asc()]),
+        )
+        .filter(seats__isnull=False, rank__lte=F("seats"))
+        .values("user_id")
+    )
+
+
+def _seat_covered(tier_ids: list[int] | None = None) -> Q:
+    return Q(pk__in=_seat_holders(tier_ids))
 
 
 def _holds(tier_ids: list[int] | None = None) -> Q:
@@ -169,7 +171,7 @@ def _holds(tier_ids: list[int] | None = None) -> Q:
     own = Membership.objects.filter(user_id=OuterRef("pk"), status__in=_granting())
     if tier_ids is not None:
         own = own.filter(tier_id__in=tier_ids)
-    return Q(Exists(own)) | Q(_seat_covered(tier_ids))
+    return Q(Exists(own)) | _seat_covered(tier_ids)
 
 
 def tier_options() -> list[tuple[Any, str]]:
@@ -213,9 +215,9 @@ def _status_q(status: str) -> Q:
     if status == STATUS_LAPSED:
         ended = Exists(mine.filter(status__in=[MembershipStatus.EXPIRED, MembershipStatus.CANCELLED]))
         current = Exists(mine.filter(status__in=[MembershipStatus.PENDING, *_granting()]))
-        return Q(ended) & ~Q(current) & ~Q(_seat_covered(None))
+        return Q(ended) & ~Q(current) & ~_seat_covered(None)
     # never had one: no membership of their own, no seat
-    return ~Q(Exists(mine)) & ~Q(_seat_covered(None))
+    return ~Q(Exists(mine)) & ~_seat_covered(None)
 
 
 def build_status(op: str, value: Any, ctx: Context) -> Q:
@@ -319,28 +321,28 @@ def build_last_seen(op: str, value: Any, ctx: Context) -> Q:
 
 
 def build_activity(op: str, value: Any, ctx: Context) -> Q:
-    """Engagement signals from the activity log (acts the member did themselves)."""
+    """Engagement signals from the activity log (acts the member did themselves). "At least / at most
+    N times" is one grouped, non-correlated subquery (the database counts every member's acts once)."""
     from tribu.core.models import Activity
 
-    acts = Activity.objects.filter(actor_id=OuterRef("pk"))
-    if op == "none_for_days":
-        return ~Q(Exists(acts.filter(created_at__gte=ctx.days_ago(int(value)))))
-    if op == "any_within_days":
-        return Q(Exists(acts.filter(created_at__gte=ctx.days_ago(int(value)))))
+    if op in ("none_for_days", "any_within_days"):
+        recent = Exists(Activity.objects.filter(actor_id=OuterRef("pk"), created_at__gte=ctx.days_ago(int(value))))
+        return Q(recent) if op == "any_within_days" else ~Q(recent)
     verb, minimum, days = value.get("verb") or "", int(value["min"]), value.get("days")
+    acts = Activity.objects.filter(actor_id__isnull=False)
     if verb:
         acts = acts.filter(verb=verb)
     if days is not None:
         acts = acts.filter(created_at__gte=ctx.days_ago(int(days)))
-    if op == "did_at_most":
-        if minimum == 0:
-            return ~Q(Exists(acts))
-        counted = acts.order_by().values("actor_id").annotate(n=Count("pk")).values("n")
-        return ~Q(GreaterThanOrEqual(Coalesce(Subquery(counted), 0), minimum + 1))
-    if minimum <= 1:
-        return Q(Exists(acts))
-    counted = acts.order_by().values("actor_id").annotate(n=Count("pk")).values("n")
-    return Q(GreaterThanOrEqual(Coalesce(Subquery(counted), 0), minimum))
+    threshold = minimum + 1 if op == "did_at_most" else max(minimum, 1)
+    if threshold == 1:
+        actors = acts.order_by().values("actor_id")
+    else:
+        actors = (
+            acts.order_by().values("actor_id").annotate(n=Count("pk")).filter(n__gte=threshold).values("actor_id")
+        )
+    q = Q(pk__in=actors)
+    return ~q if op == "did_at_most" else q
 
 
 def verb_options() -> list[tuple[Any, str]]:
@@ -359,18 +361,8 @@ def build_consent(op: str, value: Any, ctx: Context) -> Q:
     """The member's latest consent of that kind is a "yes" (no record, or a withdrawal: not given)."""
     from tribu.privacy.models import Consent
 
-    q = Q(
-        Exists(
-            Consent.objects.filter(user_id=OuterRef("pk"), kind=value, granted=True).exclude(
-                Exists(
-                    Consent.objects.filter(user_id=OuterRef("user_id"), kind=OuterRef("kind")).filter(
-                        Q(created_at__gt=OuterRef("created_at"))
-                        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
-                    )
-                )
-            )
-        )
-    )
+    latest = Consent.objects.filter(user_id=OuterRef("pk"), kind=value).order_by("-created_at", "-id")
+    q = Q(Exact(Coalesce(Subquery(latest.values("granted")[:1]), Value(False)), True))
     return q if op == "given" else ~q
 
 
