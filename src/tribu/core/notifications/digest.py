@@ -19,7 +19,7 @@ from tribu.core.community import get_community
 from tribu.core.emails import send_email_on_commit
 from tribu.core.models import Notification, NotificationChannel, NotificationPreference
 
-from .emails import render_digest_email, unsubscribe_headers
+from .emails import render_digest_email
 from .kinds import all_kinds
 
 logger = logging.getLogger(__name__)
@@ -92,5 +92,8 @@ def _send_digest(user: Any, rows: QuerySet[Notification], now: datetime) -> int:
             transaction.set_rollback(True)  # someone else is sending it
             return 0
         parts = render_digest_email(user, notifications[:MAX_ITEMS], len(notifications))
-        send_email_on_commit([user.email], headers=unsubscribe_headers(), **parts)
+        # Not transactional: one-click unsubscription from the digest (RFC 8058), by the mailing app.
+        from tribu.mailing.consent import DIGESTS, list_unsubscribe_headers
+
+        send_email_on_commit([user.email], headers=list_unsubscribe_headers(user, DIGESTS), **parts)
     return 1

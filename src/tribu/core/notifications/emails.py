@@ -64,4 +64,10 @@ def render_digest_email(user: Any, notifications: list[Notification], total: int
         "centre_url": settings.SITE_URL + reverse("core:notifications"),
         "preferences_url": preferences_url(),
     }
-    return render_email("core/emails/notification_digest", context, language)
+    from tribu.mailing import consent
+
+    return render_email(
+        "core/emails/notification_digest", context, language,
+        unsubscribe_url=consent.unsubscribe_url(user, consent.DIGESTS),
+        preferences_url=consent.preferences_url(user),
+    )

@@ -164,7 +164,8 @@ def test_the_daily_digest_is_sent_once_after_8_and_never_twice(
     assert "2 new notifications" in subject_of(message)
     assert "Announcement: General assembly on Friday" in parts["text/plain"]
     assert "Announcement: New library opening" in parts["text/html"]
-    assert message["List-Unsubscribe"].endswith("/notifications/preferences/>")
+    assert "/email/unsubscribe/" in message["List-Unsubscribe"]  # one click (RFC 8058), by the mailing app
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert not Notification.objects.filter(recipient=mia, digested_at__isnull=True).exists()
 
 
