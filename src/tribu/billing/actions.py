@@ -20,11 +20,12 @@ reminders live in ``renewals.py``.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -50,18 +51,22 @@ MANUAL_REMINDER_INTERVAL = timedelta(hours=24)
 
 
 def next_sequence(kind: str, year: int) -> int:
-    """The next number of (kind, year), under a row lock held until the caller's transaction ends."""
-    counter = DocumentCounter.objects.select_for_update().filter(kind=kind, year=year).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                DocumentCounter.objects.create(kind=kind, year=year, last=0)
-        except IntegrityError:  # created meanwhile by a concurrent transaction: lock theirs
-            pass
-        counter = DocumentCounter.objects.select_for_update().get(kind=kind, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    """The next number of (kind, year). The counter row stays locked until the caller's transaction
+    ends: one ``UPDATE … RETURNING`` takes the lock and the number in a single round trip."""
+    table = connection.ops.quote_name(DocumentCounter._meta.db_table)
+    sql = f"UPDATE {table} SET last = last + 1 WHERE kind = %s AND year = %s RETURNING last"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind, year])
+        row = cursor.fetchone()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    DocumentCounter.objects.create(kind=kind, year=year, last=0)
+            except IntegrityError:  # created meanwhile by a concurrent transaction: wait for theirs
+                pass
+            cursor.execute(sql, [kind, year])
+            row = cursor.fetchone()
+    return int(row[0])
 
 
 def format_number(kind: str, year: int, sequence: int) -> str:
@@ -167,17 +172,21 @@ def _create(kind: str, payment: Any, *, amount_cents: int, original: Document | 
     # Everything that can be read is read before the counter is locked: from here to the end of the
     # caller's transaction, other payments wait for their number.
     with transaction.atomic():  # a savepoint: a refused insert gives its number back
-        sequence = next_sequence(kind, year)
+        # Written first with a provisional number (never visible: the same transaction numbers it), so
+        # that only two short UPDATEs run while the counter is locked.
         document = Document.objects.create(
-            kind=kind, year=year, sequence=sequence, number=format_number(kind, year, sequence),
+            kind=kind, year=year, sequence=None, number=f"~{uuid.uuid4().hex[:24]}",
             payment=payment, original=original, user_id=payment.user_id, company_id=payment.company_id,
             seller=seller, buyer=buyer, lines=lines,
             total_cents=amount_cents, tax_cents=0, currency=payment.currency,
             payment_method=payment.method, payment_reference=payment.reference, paid_at=payment.paid_at,
             language=language, key=key, issued_at=now,
         )
-    record(None, "document.issued", document, kind=kind, number=document.number, payment=payment.reference,
-           amount_cents=amount_cents, currency=payment.currency)
+        record(None, "document.issued", document, kind=kind, payment=payment.reference,
+               amount_cents=amount_cents, currency=payment.currency)
+        document.sequence = next_sequence(kind, year)
+        document.number = format_number(kind, year, document.sequence)
+        Document.objects.filter(pk=document.pk).update(sequence=document.sequence, number=document.number)
     if email:
         from .tasks import send_document
 

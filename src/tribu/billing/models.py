@@ -115,7 +115,8 @@ class Document(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
     year = models.PositiveIntegerField(_("year"))
-    sequence = models.PositiveIntegerField(_("sequence"))
+    # Empty only inside the transaction that issues the document (see ``actions._create``).
+    sequence = models.PositiveIntegerField(_("sequence"), null=True)
     number = models.CharField(_("number"), max_length=32, unique=True)
     payment = models.ForeignKey(
         "payments.Payment", on_delete=models.PROTECT, related_name="documents", verbose_name=_("payment")
