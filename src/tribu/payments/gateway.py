@@ -10,6 +10,7 @@ which the pages turn into a translated 503.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -25,6 +26,15 @@ def is_configured() -> bool:
 
 def webhook_configured() -> bool:
     return bool(settings.STRIPE_WEBHOOK_SECRET)
+
+
+def checkout_origin() -> str:
+    """Where Checkout pages live: Stripe's, or the emulator's when ``STRIPE_API_BASE`` points at one."""
+    base = settings.STRIPE_API_BASE
+    if base:
+        parts = urlsplit(base)
+        return f"{parts.scheme}://{parts.netloc}"
+    return "https://checkout.stripe.com"
 
 
 def client() -> stripe.StripeClient:

@@ -18,6 +18,15 @@ def my_payments(user: Any) -> QuerySet[Payment]:
     return Payment.objects.filter(user=user).select_related("tier").order_by("-created_at", "-id")
 
 
+def with_documents(rows: QuerySet[Payment]) -> QuerySet[Payment]:
+    """Each payment with its receipts and credit notes (billing's documents), in one more query."""
+    from django.db.models import Prefetch
+
+    from tribu.billing.models import Document
+
+    return rows.prefetch_related(Prefetch("documents", queryset=Document.objects.order_by("issued_at", "pk")))
+
+
 def pending_offline(user: Any) -> list[Payment]:
     """Transfers and cheques the member announced and the team has not recorded yet."""
     return list(my_payments(user).filter(status=PaymentStatus.PENDING, method__in=OFFLINE_METHODS))
@@ -72,7 +81,8 @@ def parse_filters(data: Any) -> Filters:
 
 
 def payments(filters: Filters) -> QuerySet[Payment]:
-    rows = Payment.objects.select_related("user", "company", "tier", "recorded_by").order_by("-created_at", "-id")
+    rows = with_documents(Payment.objects.select_related("user", "company", "tier", "recorded_by")
+                          .order_by("-created_at", "-id"))
     if filters.q:
         q = filters.q
         rows = rows.filter(Q(reference__icontains=q) | Q(user__email__icontains=q)

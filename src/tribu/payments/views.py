@@ -14,6 +14,7 @@ import logging
 from urllib.parse import urlencode
 
 import stripe
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -35,6 +36,16 @@ from .models import Payment, PaymentMethod, PaymentSettings, PaymentStatus
 log = logging.getLogger(__name__)
 
 
+def _allow_checkout_form(response: HttpResponse) -> HttpResponse:
+    """The card forms POST here and are redirected to Stripe Checkout: the page's CSP ``form-action``
+    must allow Checkout's origin too (browsers check it on the redirect), and nothing else changes."""
+    if gateway.is_configured():
+        config = dict(settings.SECURE_CSP)
+        config["form-action"] = [*config.get("form-action", []), gateway.checkout_origin()]
+        response._csp_config = config  # type: ignore[attr-defined]  (what django's csp_override sets)
+    return response
+
+
 def _unavailable(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/unavailable.html", status=503)
 
@@ -49,7 +60,7 @@ def _refused(request: HttpRequest, errors: list[str], back: str) -> HttpResponse
 @allowed_if(policies.can_view_own_payments)
 def mine(request: HttpRequest) -> HttpResponse:
     current = m_actions.current_membership(user=request.user)
-    page = queries.page_of(queries.my_payments(request.user), request.GET.get("page"))
+    page = queries.page_of(queries.with_documents(queries.my_payments(request.user)), request.GET.get("page"))
     session = request.GET.get("session", "")[:255]
     returned = queries.my_payments(request.user).filter(stripe_checkout_session=session).first() if session else None
     tiers = [t for t in m_queries.selectable_tiers() if policies.can_pay_for_tier(request.user, t, current)]
@@ -60,7 +71,8 @@ def mine(request: HttpRequest) -> HttpResponse:
         "pending": queries.pending_offline(request.user),
         "returned": returned,
         "renew_tier": renew_tier,
-        "tiers": [] if current and current.status != "pending" else tiers,
+        "tiers": [] if current and current.status == "pending" else [t for t in tiers if not current
+                                                                       or t.pk != current.tier_id],
         "portal": gateway.is_configured() and queries.has_stripe_customer(request.user),
         "conf": PaymentSettings.load(),
         "bank": queries.bank_details(),
@@ -79,11 +91,11 @@ def _tier_for(request: HttpRequest, tier_id: int) -> tuple[Tier, object]:
 def pay(request: HttpRequest, tier_id: int) -> HttpResponse:
     tier, current = _tier_for(request, tier_id)
     bank = queries.bank_details()
-    return render(request, "payments/pay.html", {
+    return _allow_checkout_form(render(request, "payments/pay.html", {
         "tier": tier, "current": current, "card": gateway.is_configured(),
         "recurring": tier.period in actions.RECURRING_PERIODS, "bank": bank,
         "offline_form": OfflineChoiceForm(bank=bank), "offline_ready": bank.transfer_ready or bank.cheque_ready,
-    })
+    }))
 
 
 def _urls(request: HttpRequest) -> tuple[str, str]:
@@ -126,7 +138,8 @@ def offline(request: HttpRequest, tier_id: int) -> HttpResponse:
 
 @allowed_if(policies.can_view_own_payments)
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
-    payment = get_object_or_404(Payment.objects.select_related("user", "tier", "recorded_by"), reference=reference)
+    payment = get_object_or_404(queries.with_documents(Payment.objects.select_related("user", "tier", "recorded_by")),
+                                reference=reference)
     if not policies.can_view_payment(request.user, payment):
         raise Http404
     return render(request, "payments/detail.html", {
@@ -170,7 +183,7 @@ def donate(request: HttpRequest) -> HttpResponse:
                     return redirect(payment.checkout_url)
                 messages.success(request, _("Thank you! Your donation is expected: follow the instructions below."))
                 return redirect("payments:detail", reference=payment.reference)
-    return render(request, "payments/donate.html", {"form": form, "conf": conf}, status=status)
+    return _allow_checkout_form(render(request, "payments/donate.html", {"form": form, "conf": conf}, status=status))
 
 
 # --- the team --------------------------------------------------------------------------------------------
