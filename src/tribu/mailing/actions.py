@@ -130,14 +130,21 @@ def save_override(actor: Any, key: str, language: str, subject: str, body: str) 
     if language not in dict(settings.LANGUAGES):
         raise ValidationError(_("Unknown language."))
     check_override(key, subject, body)
-    with transaction.atomic():
-        override, _created = TemplateOverride.objects.select_for_update().update_or_create(
-            template=key, language=language,
-            defaults={"subject": subject.strip(), "body": body, "updated_by": actor},
-        )
-        record(actor, "mailing.template_saved", override, template=key, language=language, audit=True)
-        composer.forget_override(key, language)
-        transaction.on_commit(lambda: composer.forget_override(key, language))  # a read in between
+    values = {"subject": subject.strip(), "body": body, "updated_by": actor}
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                override, _created = TemplateOverride.objects.select_for_update().update_or_create(
+                    template=key, language=language, defaults=values,
+                )
+                record(actor, "mailing.template_saved", override, template=key, language=language, audit=True)
+        except IntegrityError:
+            if attempt:
+                raise
+            continue  # another admin created the row at the same moment: update it instead
+        break
+    composer.forget_override(key, language)
+    transaction.on_commit(lambda: composer.forget_override(key, language))  # a read in between
     return override
 
 
