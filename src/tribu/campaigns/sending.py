@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -198,10 +199,18 @@ def _b64(text: str) -> bytes:
 
 
 def _header(value: str) -> str:
+    """A header value, as RFC 2047 base64 encoded-words (folded) when it is not plain ASCII."""
     try:
         value.encode("ascii")
     except UnicodeEncodeError:
-        return Header(value, "utf-8", maxlinelen=998).encode()
+        words, chunk = [], ""
+        for char in value:
+            if len((chunk + char).encode("utf-8")) > 45:
+                words.append(chunk)
+                chunk = ""
+            chunk += char
+        words.append(chunk)
+        return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode()}?=" for w in words)
     return value
 
 
@@ -228,10 +237,14 @@ def build_bytes(*, from_header: str, to: str, subject: str, text: str, html: str
     ])
 
 
+_FIRST_URL = re.compile(r"<(https?://[^>]+)>")
+
+
 @dataclass
 class Prepared:
     campaign: Campaign
     by_language: dict[str, content.Compiled]
+    link_ids: list[int]
 
 
 def prepare(campaign: Campaign) -> Prepared:
@@ -247,7 +260,8 @@ def prepare(campaign: Campaign) -> Prepared:
         Link.objects.bulk_create(missing, ignore_conflicts=True)
         existing = dict(Link.objects.filter(campaign=campaign).values_list("url", "id"))
     link_ids = {u: existing[u] for u in urls}
-    return Prepared(campaign, {lang: content.track_links(c, link_ids) for lang, c in compiled.items()})
+    return Prepared(campaign, {lang: content.track_links(c, link_ids) for lang, c in compiled.items()},
+                    sorted(set(link_ids.values())))
 
 
 def render_for(prepared: Prepared, recipient: Recipient) -> tuple[str, str, str, dict[str, str]]:
@@ -255,18 +269,19 @@ def render_for(prepared: Prepared, recipient: Recipient) -> tuple[str, str, str,
     campaign = prepared.campaign
     compiled = prepared.by_language.get(recipient.language) or next(iter(prepared.by_language.values()))
     who = SimpleNamespace(pk=recipient.user_id)
-    unsubscribe = consent.unsubscribe_url(who, campaign.topic) if recipient.user_id else settings.SITE_URL
+    headers: dict[str, str] = {}
+    unsubscribe = preferences = settings.SITE_URL
+    if recipient.user_id:
+        headers = consent.list_unsubscribe_headers(who, campaign.topic)
+        # The footer link is the header's one-click address (one signature instead of two).
+        match = _FIRST_URL.match(headers.get("List-Unsubscribe", ""))
+        unsubscribe = match.group(1) if match else consent.unsubscribe_url(who, campaign.topic)
+        preferences = consent.preferences_url(who)
     values = content.placeholder_values(recipient.user, recipient.email)
-    values.update({
-        "PIXEL": tracking.pixel_url(recipient.pk),
-        "UNSUB": unsubscribe,
-        "PREFS": consent.preferences_url(who) if recipient.user_id else settings.SITE_URL,
-    })
-    for marker in set(content.MARKER.findall(compiled.html + compiled.text)):
-        if marker.startswith("LINK"):
-            values[marker] = tracking.click_url(recipient.pk, int(marker[4:]))
+    values.update({"PIXEL": tracking.pixel_url(recipient.pk), "UNSUB": unsubscribe, "PREFS": preferences})
+    for link_id in prepared.link_ids:
+        values[f"LINK{link_id}"] = tracking.click_url(recipient.pk, link_id)
     subject, text, html = content.personalise(compiled, values)
-    headers = consent.list_unsubscribe_headers(who, campaign.topic) if recipient.user_id else {}
     return subject, text, html, headers
 
 
