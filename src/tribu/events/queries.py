@@ -49,7 +49,8 @@ def visible_q(user: Any) -> Q:
     tiers = effective_tier_ids(user)
     tier_rule = ~Q(audience=Audience.TIERS) | ~Q(restriction_mode=RestrictionMode.HIDDEN)
     if tiers:
-        tier_rule |= Q(required_tiers__in=tiers)
+        held = Event.required_tiers.through.objects.filter(event_id=OuterRef("pk"), tier_id__in=tiers)
+        tier_rule |= Exists(held)
     own = Q(organiser_id=user.pk)
     return listed & ((groups & tier_rule) | own)
 
@@ -125,7 +126,6 @@ def agenda(user: Any, filters: Filters, now: datetime | None = None) -> QuerySet
         qs = qs.filter(starts_at__lt=_aware(filters.end, end=True))
     if filters.q:
         qs = qs.filter(Q(title__icontains=filters.q) | Q(summary__icontains=filters.q))
-    qs = qs.distinct() if not core_policies.is_team(user) else qs
     return with_my_status(qs.select_related("group"), user).only(*LIST_FIELDS)
 
 
@@ -150,8 +150,6 @@ def month(user: Any, year: int, month_number: int) -> dict[str, Any]:
         .only(*LIST_FIELDS)
         .order_by("starts_at", "id")
     )
-    if not core_policies.is_team(user):
-        qs = qs.distinct()
     events = list(with_my_status(qs, user))
     by_day: dict[date, list[Event]] = {}
     for event in events:
@@ -269,7 +267,7 @@ def feed_events(feed: Any) -> list[Event]:
     qs = Event.objects.filter(starts_at__gte=since)
     qs = qs.filter(visible_q(user) | Exists(mine)) if feed.include_all else qs.filter(Exists(mine))
     return list(qs.annotate(registered=Exists(mine.filter(status=RegistrationStatus.CONFIRMED)))
-                .distinct().order_by("starts_at")[:1000])
+                .order_by("starts_at")[:1000])
 
 
 def manage_list(user: Any) -> QuerySet:

@@ -51,3 +51,25 @@ def oscar(db):
 @pytest.fixture
 def event(db, anna):
     return make_event(organiser=anna, capacity=10)
+
+
+@pytest.fixture(autouse=True)
+def english(request):
+    """Pages and emails follow the community's language (French by default): most tests read them in
+    English; modules with ``FRENCH_UI = True`` (the phone journey) keep French."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or getattr(request.module, "FRENCH_UI", False):
+        yield
+        return
+    transactional = bool(marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.utils import translation
+
+    from tribu.core.community import forget_community, get_community
+
+    community = get_community()
+    community.default_language = "en"
+    community.save()
+    forget_community()
+    with translation.override("en"):
+        yield

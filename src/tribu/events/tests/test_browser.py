@@ -17,6 +17,7 @@ from tests.browser import log_in, phone_page
 from .conftest import make_event, subject_of
 
 SHOTS = os.environ.get("TRIBU_EVENTS_SHOTS", "")
+FRENCH_UI = True  # the journey reads the pages in the community's default language
 
 
 def _parsed(message):
