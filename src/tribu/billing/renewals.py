@@ -39,6 +39,9 @@ def renew_url(membership: Membership) -> str:
     page to pay for the tier (the member's membership page if it does not exist)."""
     if membership.company_id:
         return reverse("billing:company_renew")
+    if membership.status == MembershipStatus.EXPIRED and not membership.tier.self_selectable:
+        # the pay page takes a tier the member holds or may choose: after expiry, only a choosable one
+        return reverse("memberships:mine")
     for name, args in (("payments:renew", [membership.pk]), ("payments:pay", [membership.tier_id])):
         try:
             return reverse(name, args=args)

@@ -160,3 +160,17 @@ def test_a_company_without_membership_cannot_renew(anna):
     attach(company, anna, minutes_ago=1, contact=True)
     with pytest.raises(ValidationError):
         actions.request_company_renewal(anna, company)
+
+
+def test_the_renew_link_goes_where_the_holder_can_pay(mia, premium, entreprise, today):
+    from django.urls import reverse
+
+    premium.self_selectable = False
+    premium.save(update_fields=["self_selectable"])
+    active = make_membership(tier=premium, user=mia, ends_on=today + timedelta(days=3))
+    assert renewals.renew_url(active) == reverse("payments:pay", args=[premium.pk])
+    active.status = "expired"
+    assert renewals.renew_url(active) == reverse("memberships:mine")
+    company = make_company("La Forge")
+    assert renewals.renew_url(make_membership(tier=entreprise, company=company,
+                                              ends_on=today)) == reverse("billing:company_renew")
