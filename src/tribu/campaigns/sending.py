@@ -19,9 +19,13 @@ AND claim = <this run>``, committed at once), and only then sends the terminator
 - the claim was taken back meanwhile (a run presumed dead but still alive): the mark changes no row,
   so the run drops the connection without the terminator: no double.
 
-The remaining window is the few microseconds between the commit returning and the five bytes of the
-terminator reaching the socket: a kill there marks a message sent that the server never completed
-(the worst case is one missing message per killed worker, never a duplicate). A server that takes the
+Messages go in groups over several connections (``TRIBU_CAMPAIGN_CONNECTIONS``, default 8): every
+body of the group is written, one UPDATE marks the group, then the terminators are written — the
+same order per message, one database round trip per group instead of per message.
+
+The remaining window is the few microseconds between the commit returning and the terminators
+reaching the sockets: a kill there marks messages sent that the server never completed (at worst
+one group per killed worker goes missing, never a duplicate). A server that takes the
 terminator but answers 4xx/5xx puts the row back to retry (4xx, with back-off) or ``failed`` (5xx).
 A connection lost *after* the terminator is counted as sent (the server may have it; resending could
 double it). Each message has a deterministic ``Message-ID`` (campaign + recipient), so a server or
@@ -34,6 +38,7 @@ the row is marked before the hand-over and put back if the backend raises.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import os
 import re
@@ -310,93 +315,136 @@ def _classify(code: int, response: bytes | str, step: str) -> Exception:
     return Temporary(message) if 400 <= code < 500 or code < 0 else Permanent(message)
 
 
-class SmtpTransport:
-    """A plain ``smtplib`` conversation with the two-step end of DATA described above."""
+def _open_smtp() -> smtplib.SMTP:
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or 20
+    try:
+        if getattr(settings, "EMAIL_USE_SSL", False):
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout,
+                                                  context=ssl.create_default_context())
+        else:
+            conn = smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout)
+        # The end of DATA is a small write right after the body: without this, Nagle's algorithm holds
+        # it until the body is acknowledged (a delayed ACK costs ~40 ms per message).
+        if conn.sock is not None:
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.ehlo_or_helo_if_needed()
+        if getattr(settings, "EMAIL_USE_TLS", False):
+            conn.starttls(context=ssl.create_default_context())
+            conn.ehlo()
+        if settings.EMAIL_HOST_USER:
+            conn.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+    except smtplib.SMTPResponseException as error:
+        raise ConnectionDown(f"connect: {error.smtp_code} {error.smtp_error!r}") from None
+    except (OSError, smtplib.SMTPException) as error:
+        raise ConnectionDown(f"connect: {error}") from None
+    return conn
 
-    def __init__(self) -> None:
-        self.conn: smtplib.SMTP | None = None
 
-    def _open(self) -> smtplib.SMTP:
-        timeout = getattr(settings, "EMAIL_TIMEOUT", None) or 20
-        try:
-            if getattr(settings, "EMAIL_USE_SSL", False):
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout,
-                                                      context=ssl.create_default_context())
-            else:
-                conn = smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout)
-            # The end of DATA is a small write right after the body: without this, Nagle's algorithm holds
-            # it until the body is acknowledged (a delayed ACK costs ~40 ms per message).
-            if conn.sock is not None:
-                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn.ehlo_or_helo_if_needed()
-            if getattr(settings, "EMAIL_USE_TLS", False):
-                conn.starttls(context=ssl.create_default_context())
-                conn.ehlo()
-            if settings.EMAIL_HOST_USER:
-                conn.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
-        except smtplib.SMTPResponseException as error:
-            raise ConnectionDown(f"connect: {error.smtp_code} {error.smtp_error!r}") from None
-        except (OSError, smtplib.SMTPException) as error:
-            raise ConnectionDown(f"connect: {error}") from None
-        self.conn = conn
+class SmtpPool:
+    """``size`` SMTP connections driven in step: a group of messages (one per connection) goes
+    through MAIL, RCPT, DATA and the body together, so the waits for the server overlap; then one
+    conditional UPDATE marks the whole group sent (the commit point of the module's docstring), then
+    every terminator is written. Per message that is a fraction of a round trip to the database."""
+
+    def __init__(self, size: int = 1) -> None:
+        self.conns: list[smtplib.SMTP | None] = [None] * max(1, size)
+
+    @property
+    def size(self) -> int:
+        return len(self.conns)
+
+    def _conn(self, index: int) -> smtplib.SMTP:
+        conn = self.conns[index]
+        if conn is None:
+            conn = self.conns[index] = _open_smtp()
         return conn
 
-    def drop(self) -> None:
+    def drop(self, index: int) -> None:
         """Close without QUIT: a message whose DATA was not terminated is discarded by the server."""
-        if self.conn is not None:
-            try:
-                self.conn.close()
-            except OSError:
-                pass
-            self.conn = None
+        conn, self.conns[index] = self.conns[index], None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
 
     def close(self) -> None:
-        if self.conn is not None:
-            try:
-                self.conn.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
-            self.drop()
+        for index, conn in enumerate(self.conns):
+            if conn is not None:
+                with contextlib.suppress(OSError, smtplib.SMTPException):
+                    conn.quit()
+                self.drop(index)
 
-    def send(self, sender: str, to: str, data: bytes, commit: Any) -> bool:
-        """Deliver ``data``; ``commit()`` is called between the body and the terminator and returns
-        whether the run still holds the recipient. Returns False when it did not (nothing sent)."""
-        conn = self.conn or self._open()
-        try:
-            code, resp = conn.mail(sender)
-            if code != 250:
-                conn.rset()
-                raise _classify(code, resp, "MAIL FROM")
-            code, resp = conn.rcpt(to)
-            if code not in (250, 251):
-                conn.rset()
-                raise _classify(code, resp, "RCPT TO")
-            conn.putcmd("data")
-            code, resp = conn.getreply()
-            if code != 354:
-                raise _classify(code, resp, "DATA")
-            body = smtplib._quote_periods(data)  # type: ignore[attr-defined]
+    def send_group(self, sender: str, items: list[tuple[str, bytes]], commit: Any) -> list[Any]:
+        """Deliver ``items`` (``(address, message bytes)``, at most ``size``). ``commit(indexes)`` is
+        called once every body is written and returns the indexes whose recipients are still held by
+        the run (now marked sent). Returns, per item, True (delivered), False (claim lost, nothing
+        sent) or an exception (``Temporary``, ``Permanent``, ``AfterCommit``)."""
+        outcome: list[Any] = [None] * len(items)
+        conns: dict[int, smtplib.SMTP] = {}
+        for index in range(len(items)):
+            try:
+                conns[index] = self._conn(index)
+            except ConnectionDown as down:
+                if not conns:
+                    raise
+                outcome[index] = down
+        live = list(conns)
+
+        def fail(index: int, error: Exception, *, reset: bool = False) -> None:
+            outcome[index] = error
+            live.remove(index)
+            if reset:
+                try:
+                    conns[index].rset()
+                except (OSError, smtplib.SMTPException):
+                    self.drop(index)
+            else:
+                self.drop(index)
+
+        def phase(command: str, args: Any, accepted: tuple[int, ...], step: str) -> None:
+            for index in list(live):
+                try:
+                    conns[index].putcmd(command, args(index))
+                except OSError as error:
+                    fail(index, Temporary(f"connection lost: {error}"))
+            for index in list(live):
+                try:
+                    code, resp = conns[index].getreply()
+                except (OSError, smtplib.SMTPServerDisconnected) as error:
+                    fail(index, Temporary(f"connection lost: {error}"))
+                    continue
+                if code not in accepted:
+                    fail(index, _classify(code, resp, step), reset=command != "data")
+
+        phase("mail", lambda i: "FROM:" + smtplib.quoteaddr(sender), (250,), "MAIL FROM")
+        phase("rcpt", lambda i: "TO:" + smtplib.quoteaddr(items[i][0]), (250, 251), "RCPT TO")
+        phase("data", lambda i: "", (354,), "DATA")
+        for index in list(live):
+            body = smtplib._quote_periods(items[index][1])  # type: ignore[attr-defined]
             if not body.endswith(b"\r\n"):
                 body += b"\r\n"
-            conn.send(body)
-        except (OSError, smtplib.SMTPServerDisconnected) as error:
-            self.drop()
-            raise Temporary(f"connection lost: {error}") from None
-        except smtplib.SMTPResponseException as error:
-            self.drop()
-            raise _classify(error.smtp_code, error.smtp_error, "SMTP") from None
-        if not commit():
-            self.drop()
-            return False
-        try:
-            conn.send(b".\r\n")
-            code, resp = conn.getreply()
-        except (OSError, smtplib.SMTPServerDisconnected) as error:
-            self.drop()
-            raise AfterCommit(f"no reply after the message: {error}") from None
-        if code != 250:
-            raise _classify(code, resp, "end of DATA")
-        return True
+            try:
+                conns[index].send(body)
+            except (OSError, smtplib.SMTPServerDisconnected) as error:
+                fail(index, Temporary(f"connection lost: {error}"))
+        held = commit(list(live)) if live else set()
+        for index in list(live):
+            if index not in held:
+                outcome[index] = False
+                live.remove(index)
+                self.drop(index)
+        for index in list(live):
+            try:
+                conns[index].send(b".\r\n")
+            except (OSError, smtplib.SMTPServerDisconnected) as error:
+                fail(index, AfterCommit(f"connection lost after the message: {error}"))
+        for index in list(live):
+            try:
+                code, resp = conns[index].getreply()
+            except (OSError, smtplib.SMTPServerDisconnected) as error:
+                fail(index, AfterCommit(f"no reply after the message: {error}"))
+                continue
+            outcome[index] = True if code == 250 else _classify(code, resp, "end of DATA")
+        return outcome
 
 
 class BackendTransport:
@@ -424,8 +472,12 @@ class BackendTransport:
             pass
 
 
-def transport() -> SmtpTransport | BackendTransport:
-    return SmtpTransport() if settings.EMAIL_BACKEND == SMTP_BACKEND else BackendTransport()
+def connections() -> int:
+    return max(1, min(50, conf("TRIBU_CAMPAIGN_CONNECTIONS", 8)))
+
+
+def transport() -> SmtpPool | BackendTransport:
+    return SmtpPool(connections()) if settings.EMAIL_BACKEND == SMTP_BACKEND else BackendTransport()
 
 
 # --------------------------------------------------------------------------- the run
@@ -463,10 +515,69 @@ def _restore_commits() -> None:
             cursor.execute("RESET synchronous_commit")
 
 
+def _mark_sent_many(ids: list[int], run_id: str) -> set[int]:
+    """The commit point for a group: the rows still held by this run become ``sent`` (autocommit)."""
+    rows = Recipient.objects.filter(pk__in=ids, status=RecipientStatus.SENDING, claim=run_id)
+    changed = rows.update(status=RecipientStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1,
+                          last_error="")
+    if changed == len(ids):
+        return set(ids)
+    # Only this run ever writes its own claim id, so the rows now sent under it are the ones just marked.
+    return set(Recipient.objects.filter(pk__in=ids, status=RecipientStatus.SENT, claim=run_id)
+               .values_list("pk", flat=True))
+
+
+def _settle(recipient: Recipient, run_id: str, result: Any, marked: bool) -> str:
+    if result is True:
+        return "sent"
+    if result is False:
+        return "lost"
+    if isinstance(result, AfterCommit):
+        Recipient.objects.filter(pk=recipient.pk).update(last_error=str(result)[:500])
+        return "sent"
+    if isinstance(result, Permanent):
+        _mark_failure(recipient, run_id, str(result), temporary=False, was_marked=marked)
+        return "failed"
+    _mark_failure(recipient, run_id, str(result), temporary=True, was_marked=marked)
+    return "retry"
+
+
+def send_group(prepared: Prepared, recipients: list[Recipient], run_id: str, channel: Any, sender: str,
+               from_header: str) -> list[str]:
+    """Send one message per recipient (at most the channel's size); returns each outcome
+    (``sent``, ``lost``, ``retry``, ``failed``). Raises ``ConnectionDown`` when the server is unreachable."""
+    if not isinstance(channel, SmtpPool):
+        return [send_one(prepared, r, run_id, channel, sender, from_header) for r in recipients]
+    items = []
+    for recipient in recipients:
+        subject, text, html, headers = render_for(prepared, recipient)
+        items.append((recipient.email, build_bytes(
+            from_header=from_header, to=recipient.email, subject=subject, text=text, html=html,
+            msgid=message_id(prepared.campaign.pk, recipient.pk), headers=headers,
+        )))
+    marked: set[int] = set()
+
+    def commit(indexes: list[int]) -> set[int]:
+        held_ids = _mark_sent_many([recipients[i].pk for i in indexes], run_id)
+        marked.update(held_ids)
+        return {i for i in indexes if recipients[i].pk in held_ids}
+
+    try:
+        results = channel.send_group(sender, items, commit)
+    except ConnectionDown as down:
+        _mark_failure(recipients[0], run_id, str(down), temporary=True)
+        raise
+    return [_settle(r, run_id, result, r.pk in marked) for r, result in zip(recipients, results, strict=True)]
+
+
 def send_one(prepared: Prepared, recipient: Recipient, run_id: str, channel: Any, sender: str, from_header: str) -> str:
     """Send one recipient's message; returns the outcome (``sent``, ``lost``, ``retry``, ``failed``)."""
+    if isinstance(channel, SmtpPool):
+        return send_group(prepared, [recipient], run_id, channel, sender, from_header)[0]
     subject, text, html, headers = render_for(prepared, recipient)
-    msgid = message_id(prepared.campaign.pk, recipient.pk)
+    message = EmailMultiAlternatives(subject, text, from_header, [recipient.email],
+                                     headers={"Message-ID": message_id(prepared.campaign.pk, recipient.pk), **headers})
+    message.attach_alternative(html, "text/html")
     marked = False
 
     def commit() -> bool:
@@ -475,26 +586,9 @@ def send_one(prepared: Prepared, recipient: Recipient, run_id: str, channel: Any
         return marked
 
     try:
-        if isinstance(channel, SmtpTransport):
-            data = build_bytes(from_header=from_header, to=recipient.email, subject=subject, text=text, html=html,
-                               msgid=msgid, headers=headers)
-            done = channel.send(sender, recipient.email, data, commit)
-        else:
-            message = EmailMultiAlternatives(subject, text, from_header, [recipient.email],
-                                             headers={"Message-ID": msgid, **headers})
-            message.attach_alternative(html, "text/html")
-            done = channel.send_message(message, commit)
-    except AfterCommit as error:
-        Recipient.objects.filter(pk=recipient.pk).update(last_error=str(error)[:500])
-        return "sent"
-    except Permanent as error:
-        _mark_failure(recipient, run_id, str(error), temporary=False, was_marked=marked)
-        return "failed"
-    except Temporary as error:
-        _mark_failure(recipient, run_id, str(error), temporary=True, was_marked=marked)
-        if isinstance(error, ConnectionDown):
-            raise
-        return "retry"
+        done = channel.send_message(message, commit)
+    except (Temporary, Permanent) as error:
+        return _settle(recipient, run_id, error, marked)
     return "sent" if done else "lost"
 
 
@@ -527,12 +621,16 @@ def run(campaign_id: int, *, max_seconds: float | None = None) -> dict[str, Any]
             batch = claim(campaign_id, run_id, size)
             if not batch:
                 break
+            group = channel.size if isinstance(channel, SmtpPool) else 1
             try:
-                for position, recipient in enumerate(batch):
-                    if position and position % 50 == 0 and _campaign_status(campaign_id) != Status.SENDING:
+                for start in range(0, len(batch), group):
+                    if start and start // 50 != (start - group) // 50 and _campaign_status(campaign_id) != Status.SENDING:
                         break
-                    limiter.wait()
-                    counts[send_one(prepared, recipient, run_id, channel, sender, from_header)] += 1
+                    chunk = batch[start : start + group]
+                    for _ in chunk:
+                        limiter.wait()
+                    for outcome in send_group(prepared, chunk, run_id, channel, sender, from_header):
+                        counts[outcome] += 1
             except ConnectionDown as down:
                 counts["retry"] += 1
                 wait_until = timezone.now() + backoff(1)
