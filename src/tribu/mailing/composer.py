@@ -4,7 +4,6 @@ layout, always with a plain-text part. ``tribu.core.emails.render_email`` calls 
 
 from __future__ import annotations
 
-import html as html_lib
 import logging
 from typing import Any
 
@@ -13,7 +12,7 @@ from django.core.cache import cache
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.html import linebreaks
+from django.utils.html import linebreaks, urlize
 
 from . import registry
 from .models import TemplateOverride
@@ -111,8 +110,13 @@ def render_files(template: registry.EmailTemplate | None, key: str, context: dic
                 raise
             inner = ""  # an email outside the registry without an HTML file: built from the text
     if not inner:
-        inner = linebreaks(html_lib.escape(text.strip()))
+        inner = text_to_html(text)
     return subject, text, inner
+
+
+def text_to_html(text: str) -> str:
+    """An HTML body for an email that only has a text template: paragraphs, clickable links."""
+    return linebreaks(urlize(text.strip(), nofollow=True, autoescape=True), autoescape=False)
 
 
 def render(
