@@ -29,7 +29,6 @@ import smtplib
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -85,10 +84,17 @@ def main() -> int:
     handler = Count()
     server = FreePortController(handler, hostname="127.0.0.1", port=0)
     server.start()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "TRIBU_TESTING", "TRIBU_TASK_BACKEND", "DEBUG"}}
-    env.update(TRIBU_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="tribu.settings", PYTHONUNBUFFERED="1",
-               EMAIL_URL=f"smtp://127.0.0.1:{server.port}")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "TRIBU_TESTING", "TRIBU_TASK_BACKEND", "DEBUG"}
+    }
+    env.update(
+        TRIBU_DATA_DIR=str(data_dir),
+        DJANGO_SETTINGS_MODULE="tribu.settings",
+        PYTHONUNBUFFERED="1",
+        EMAIL_URL=f"smtp://127.0.0.1:{server.port}",
+    )
     if args.database == "postgres":
         import psycopg
 
@@ -96,16 +102,22 @@ def main() -> int:
             conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
         env["DATABASE_URL"] = f"{args.server}/{DB_NAME}"
-    os.environ.update({k: v for k, v in env.items() if k in {"TRIBU_DATA_DIR", "DATABASE_URL", "EMAIL_URL",
-                                                             "DJANGO_SETTINGS_MODULE"}})
+    os.environ.update(
+        {k: v for k, v in env.items() if k in {"TRIBU_DATA_DIR", "DATABASE_URL", "EMAIL_URL", "DJANGO_SETTINGS_MODULE"}}
+    )
     subprocess.run([TRIBU, "migrate", "-v0"], env=env, check=True)
     started = time.monotonic()
-    subprocess.run([sys.executable, str(ROOT / "src/tribu/campaigns/tests/crash_populate.py"), str(args.recipients)],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(ROOT / "src/tribu/campaigns/tests/crash_populate.py"), str(args.recipients)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     seed_and_freeze_s = time.monotonic() - started
 
-    worker = subprocess.Popen([TRIBU, "worker", "--worker-id", "bench", "--interval", "0.2"], env=env,
-                              stdout=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [TRIBU, "worker", "--worker-id", "bench", "--interval", "0.2"], env=env, stdout=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 3600
         while handler.n < args.recipients and time.monotonic() < deadline:
@@ -134,9 +146,20 @@ def main() -> int:
     messages = []
     for recipient in Recipient.objects.filter(campaign=campaign).select_related("user").iterator(chunk_size=2000):
         subject, text, html, headers = sending.render_for(prepared, recipient)
-        messages.append((recipient.email, sending.build_bytes(
-            from_header=from_header, to=recipient.email, subject=subject, text=text, html=html,
-            msgid=sending.message_id(campaign.pk, recipient.pk), headers=headers)))
+        messages.append(
+            (
+                recipient.email,
+                sending.build_bytes(
+                    from_header=from_header,
+                    to=recipient.email,
+                    subject=subject,
+                    text=text,
+                    html=html,
+                    msgid=sending.message_id(campaign.pk, recipient.pk),
+                    headers=headers,
+                ),
+            )
+        )
     render_s = time.monotonic() - t0
     handler.n = 0
     conn = smtplib.SMTP("127.0.0.1", server.port)
@@ -150,19 +173,30 @@ def main() -> int:
 
     result = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                 cwd=ROOT).stdout.strip(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
         "database": args.database,
         "recipients": args.recipients,
         "seed_and_freeze_s": round(seed_and_freeze_s, 2),
-        "campaign": {"received": received, "unique_message_ids": unique, "msg_per_s": round(campaign_rate, 1),
-                     "worker_peak_rss_mb": round(peak, 1)},
-        "reference": {"msg_per_s": round(reference_rate, 1), "render_s": round(render_s, 2),
-                      "what": "plain smtplib.sendmail of the same pre-rendered messages, one connection"},
+        "campaign": {
+            "received": received,
+            "unique_message_ids": unique,
+            "msg_per_s": round(campaign_rate, 1),
+            "worker_peak_rss_mb": round(peak, 1),
+        },
+        "reference": {
+            "msg_per_s": round(reference_rate, 1),
+            "render_s": round(render_s, 2),
+            "what": "plain smtplib.sendmail of the same pre-rendered messages, one connection",
+        },
         "ratio_campaign_reference": round(campaign_rate / reference_rate, 3) if reference_rate else None,
-        "targets": {"msg_per_s": TARGET_RATE, "worker_mb": TARGET_MB,
-                    "met": campaign_rate >= TARGET_RATE and peak < TARGET_MB},
+        "targets": {
+            "msg_per_s": TARGET_RATE,
+            "worker_mb": TARGET_MB,
+            "met": campaign_rate >= TARGET_RATE and peak < TARGET_MB,
+        },
     }
     print(json.dumps(result, indent=2))
     if not args.no_save:

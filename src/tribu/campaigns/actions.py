@@ -4,6 +4,7 @@ the background run is queued with ``transaction.on_commit``."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -34,8 +35,18 @@ from .models import (
 logger = logging.getLogger("tribu.campaigns")
 
 FIELDS = (
-    "name", "kind", "subject_fr", "subject_en", "preheader_fr", "preheader_en", "blocks", "segment",
-    "group_ids", "rate_per_second", "period_start", "period_end",
+    "name",
+    "kind",
+    "subject_fr",
+    "subject_en",
+    "preheader_fr",
+    "preheader_en",
+    "blocks",
+    "segment",
+    "group_ids",
+    "rate_per_second",
+    "period_start",
+    "period_end",
 )
 MAX_RATE = 10000
 
@@ -67,9 +78,13 @@ def _check_values(values: dict[str, Any]) -> dict[str, Any]:
     if "rate_per_second" in values:
         rate = values["rate_per_second"]
         if not isinstance(rate, int) or not 0 <= rate <= MAX_RATE:
-            raise ValidationError({"rate_per_second": [
-                _("The sending rate is between 0 and %(max)d messages per second.") % {"max": MAX_RATE}
-            ]})
+            raise ValidationError(
+                {
+                    "rate_per_second": [
+                        _("The sending rate is between 0 and %(max)d messages per second.") % {"max": MAX_RATE}
+                    ]
+                }
+            )
     if values.get("period_start") and values.get("period_end") and values["period_start"] > values["period_end"]:
         raise ValidationError({"period_end": [_("The period ends before it starts.")]})
     for key in ("subject_fr", "subject_en", "preheader_fr", "preheader_en"):
@@ -112,10 +127,17 @@ def check_sendable(campaign: Campaign) -> dict[str, int]:
     if numbers["targeted"] == 0:
         raise ValidationError({"segment": [_("This audience matches no member: choose another segment or groups.")]})
     if numbers["sendable"] == 0:
-        raise ValidationError({"segment": [
-            _("None of the %(n)d members of this audience may receive this email (unsubscribed, suppressed "
-              "or without an address): the campaign would go to 0 recipients.") % {"n": numbers["targeted"]}
-        ]})
+        raise ValidationError(
+            {
+                "segment": [
+                    _(
+                        "None of the %(n)d members of this audience may receive this email (unsubscribed, suppressed "
+                        "or without an address): the campaign would go to 0 recipients."
+                    )
+                    % {"n": numbers["targeted"]}
+                ]
+            }
+        )
     return numbers
 
 
@@ -166,7 +188,10 @@ def start_sending(actor: Any, campaign: Campaign) -> Campaign:
         Recipient.objects.bulk_create(
             [
                 Recipient(
-                    campaign=locked, user_id=r["user_id"], email=r["email"][:254], language=r["language"],
+                    campaign=locked,
+                    user_id=r["user_id"],
+                    email=r["email"][:254],
+                    language=r["language"],
                     status=RecipientStatus.SKIPPED if r["skip_reason"] else RecipientStatus.QUEUED,
                     skip_reason=r["skip_reason"],
                 )
@@ -178,8 +203,15 @@ def start_sending(actor: Any, campaign: Campaign) -> Campaign:
         locked.started_at = locked.last_progress_at = timezone.now()
         locked.recipient_count = sum(1 for r in rows if not r["skip_reason"])
         locked.save(update_fields=["status", "started_at", "last_progress_at", "recipient_count", "updated_at"])
-        record(actor, "campaign.sending_started", locked, audit=actor is not None, name=locked.name,
-               recipients=locked.recipient_count, skipped=len(rows) - locked.recipient_count)
+        record(
+            actor,
+            "campaign.sending_started",
+            locked,
+            audit=actor is not None,
+            name=locked.name,
+            recipients=locked.recipient_count,
+            skipped=len(rows) - locked.recipient_count,
+        )
         enqueue_run(locked.pk)
     return locked
 
@@ -223,18 +255,36 @@ def _set_status(actor: Any, campaign: Campaign, allowed_from: set[str], to: str,
 
 
 def pause_campaign(actor: Any, campaign: Campaign) -> Campaign:
-    return _set_status(actor, campaign, {Status.SENDING}, Status.PAUSED, "campaign.paused",
-                       _("Only a campaign being sent can be paused."))
+    return _set_status(
+        actor,
+        campaign,
+        {Status.SENDING},
+        Status.PAUSED,
+        "campaign.paused",
+        _("Only a campaign being sent can be paused."),
+    )
 
 
 def resume_campaign(actor: Any, campaign: Campaign) -> Campaign:
-    return _set_status(actor, campaign, {Status.PAUSED}, Status.SENDING, "campaign.resumed",
-                       _("Only a paused campaign can be resumed."))
+    return _set_status(
+        actor,
+        campaign,
+        {Status.PAUSED},
+        Status.SENDING,
+        "campaign.resumed",
+        _("Only a paused campaign can be resumed."),
+    )
 
 
 def cancel_campaign(actor: Any, campaign: Campaign) -> Campaign:
-    return _set_status(actor, campaign, {Status.SENDING, Status.PAUSED, Status.SCHEDULED}, Status.CANCELLED,
-                       "campaign.cancelled", _("Only a scheduled, sending or paused campaign can be cancelled."))
+    return _set_status(
+        actor,
+        campaign,
+        {Status.SENDING, Status.PAUSED, Status.SCHEDULED},
+        Status.CANCELLED,
+        "campaign.cancelled",
+        _("Only a scheduled, sending or paused campaign can be cancelled."),
+    )
 
 
 def delete_campaign(actor: Any, campaign: Campaign) -> None:
@@ -249,9 +299,11 @@ def delete_campaign(actor: Any, campaign: Campaign) -> None:
 def finish_campaign(campaign_id: int) -> bool:
     """Close a campaign nobody is left to send to (conditional: a paused or cancelled one stays)."""
     with transaction.atomic():
-        done = Campaign.objects.filter(pk=campaign_id, status=Status.SENDING).exclude(
-            recipients__status__in=[RecipientStatus.QUEUED, RecipientStatus.SENDING]
-        ).update(status=Status.SENT, finished_at=timezone.now())
+        done = (
+            Campaign.objects.filter(pk=campaign_id, status=Status.SENDING)
+            .exclude(recipients__status__in=[RecipientStatus.QUEUED, RecipientStatus.SENDING])
+            .update(status=Status.SENT, finished_at=timezone.now())
+        )
         if done:
             campaign = Campaign.objects.get(pk=campaign_id)
             sent = Recipient.objects.filter(campaign_id=campaign_id, status=RecipientStatus.SENT).count()
@@ -266,14 +318,19 @@ def send_test(actor: Any, campaign: Campaign, language: str | None = None) -> st
     lang = campaign.language_for(language or getattr(actor, "language", "") or "fr")
     compiled = content.compile_message(campaign, lang)
     values = content.placeholder_values(actor, actor.email)
-    values.update({
-        "PIXEL": "data:image/gif;base64,R0lGODlhAQABAAAAACw=",
-        "UNSUB": consent.unsubscribe_url(actor, campaign.topic),
-        "PREFS": consent.preferences_url(actor),
-    })
+    values.update(
+        {
+            "PIXEL": "data:image/gif;base64,R0lGODlhAQABAAAAACw=",
+            "UNSUB": consent.unsubscribe_url(actor, campaign.topic),
+            "PREFS": consent.preferences_url(actor),
+        }
+    )
     subject, text, html = content.personalise(compiled, values)
     send_email_on_commit(
-        [actor.email], _("[Test] %(subject)s") % {"subject": subject}, text, html,
+        [actor.email],
+        _("[Test] %(subject)s") % {"subject": subject},
+        text,
+        html,
         consent.list_unsubscribe_headers(actor, campaign.topic),
     )
     record(actor, "campaign.test_sent", campaign, name=campaign.name, language=lang)
@@ -299,19 +356,19 @@ def record_click(recipient_id: int, link_id: int) -> str | None:
     if link is None:
         return None
     if recipient.status == RecipientStatus.SENT:
-        try:
+        with contextlib.suppress(IntegrityError):  # the recipient was deleted meanwhile: still redirect
             TrackingEvent.objects.create(
                 campaign_id=recipient.campaign_id, recipient=recipient, kind=EventKind.CLICK, link=link
             )
-        except IntegrityError:  # the recipient was deleted meanwhile: still redirect
-            pass
     return link.url
 
 
 # --------------------------------------------------------------------------- newsletter builder
 
 
-def create_newsletter(actor: Any, *, start: date, end: date, name: str = "", proposal: dict[str, Any] | None = None) -> Campaign:
+def create_newsletter(
+    actor: Any, *, start: date, end: date, name: str = "", proposal: dict[str, Any] | None = None
+) -> Campaign:
     """A newsletter draft for ``start``–``end`` pre-filled with what the period's most engaging
     content (see ``queries.newsletter_proposal``); the manager edits it before sending."""
     from . import queries
@@ -323,15 +380,25 @@ def create_newsletter(actor: Any, *, start: date, end: date, name: str = "", pro
         raise ValidationError({"period_end": [_("Choose a period of one year at most.")]})
     proposal = proposal or queries.newsletter_proposal(start, end)
     blocks: list[dict[str, Any]] = []
-    intro = {"fr": "Bonjour {{ first_name }},\n\nVoici ce qui s'est passé dans la communauté.",
-             "en": "Hello {{ first_name }},\n\nHere is what happened in the community."}
+    intro = {
+        "fr": "Bonjour {{ first_name }},\n\nVoici ce qui s'est passé dans la communauté.",
+        "en": "Hello {{ first_name }},\n\nHere is what happened in the community.",
+    }
     blocks.append({"type": "text", **{f"text_{lang}": intro[lang] for lang in LANGUAGES}})
     if proposal["posts"]:
         blocks.append({"type": "posts", "count": len(proposal["posts"]), "post_ids": [p.pk for p in proposal["posts"]]})
     if proposal.get("events"):
-        blocks.append({"type": "events", "count": len(proposal["events"]), "event_ids": [e.pk for e in proposal["events"]]})
+        blocks.append(
+            {"type": "events", "count": len(proposal["events"]), "event_ids": [e.pk for e in proposal["events"]]}
+        )
     label = name.strip() or _("Newsletter %(start)s – %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
     return create_campaign(
-        actor, name=label[:160], kind=Kind.NEWSLETTER, subject_fr="Les nouvelles de la communauté",
-        subject_en="News from the community", blocks=blocks, period_start=start, period_end=end,
+        actor,
+        name=label[:160],
+        kind=Kind.NEWSLETTER,
+        subject_fr="Les nouvelles de la communauté",
+        subject_en="News from the community",
+        blocks=blocks,
+        period_start=start,
+        period_end=end,
     )

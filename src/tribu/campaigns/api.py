@@ -165,8 +165,11 @@ def read_campaign(request: HttpRequest, campaign_id: int) -> Campaign:
     return _campaign(campaign_id)
 
 
-@router.patch("/campaigns/{campaign_id}", response={200: CampaignOut, 409: ErrorOut, 422: ErrorOut, **ERRORS},
-              summary="Change a draft or scheduled campaign")
+@router.patch(
+    "/campaigns/{campaign_id}",
+    response={200: CampaignOut, 409: ErrorOut, 422: ErrorOut, **ERRORS},
+    summary="Change a draft or scheduled campaign",
+)
 def update_campaign(request: HttpRequest, campaign_id: int, payload: CampaignPatch) -> Campaign:
     _team(request)
     campaign = _campaign(campaign_id)
@@ -176,8 +179,11 @@ def update_campaign(request: HttpRequest, campaign_id: int, payload: CampaignPat
         raise _conflict(error) from None
 
 
-@router.post("/campaigns/{campaign_id}/schedule", response={200: CampaignOut, 409: ErrorOut, 422: ErrorOut, **ERRORS},
-             summary="Schedule a campaign, or send it now")
+@router.post(
+    "/campaigns/{campaign_id}/schedule",
+    response={200: CampaignOut, 409: ErrorOut, 422: ErrorOut, **ERRORS},
+    summary="Schedule a campaign, or send it now",
+)
 def schedule_campaign(request: HttpRequest, campaign_id: int, payload: ScheduleIn) -> Campaign:
     _team(request)
     campaign = _campaign(campaign_id)
@@ -206,8 +212,12 @@ for _name, _action, _summary in (
     ("resume", actions.resume_campaign, "Resume sending"),
     ("cancel", actions.cancel_campaign, "Cancel a campaign"),
 ):
-    router.post(f"/campaigns/{{campaign_id}}/{_name}", response={200: CampaignOut, 409: ErrorOut, **ERRORS},
-                summary=_summary, operation_id=f"campaigns_{_name}")(_transition(_action))
+    router.post(
+        f"/campaigns/{{campaign_id}}/{_name}",
+        response={200: CampaignOut, 409: ErrorOut, **ERRORS},
+        summary=_summary,
+        operation_id=f"campaigns_{_name}",
+    )(_transition(_action))
 
 
 @router.get("/campaigns/{campaign_id}/stats", response={200: StatsOut, **ERRORS}, summary="Campaign statistics")

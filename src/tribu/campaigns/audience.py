@@ -81,8 +81,12 @@ def freeze(campaign: Campaign) -> list[dict[str, Any]]:
             reason = SkipReason.SUPPRESSED
         elif pk not in allowed:
             reason = SkipReason.NO_CONSENT
-        out.append({
-            "user_id": pk, "email": email or "", "language": campaign.language_for(language or default_language),
-            "skip_reason": reason,
-        })
+        out.append(
+            {
+                "user_id": pk,
+                "email": email or "",
+                "language": campaign.language_for(language or default_language),
+                "skip_reason": reason,
+            }
+        )
     return out

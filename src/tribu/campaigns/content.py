@@ -70,22 +70,33 @@ def clean_blocks(raw: Any, *, strict: bool = False) -> list[dict[str, Any]]:
         label = _("Block %(n)d") % {"n": position}
         try:
             if kind == BlockType.TEXT:
-                item = {"type": kind, **{f"text_{lang}": str(block.get(f"text_{lang}") or "")[:20000] for lang in LANGUAGES}}
+                item = {
+                    "type": kind,
+                    **{f"text_{lang}": str(block.get(f"text_{lang}") or "")[:20000] for lang in LANGUAGES},
+                }
                 if strict and not any(item[f"text_{lang}"].strip() for lang in LANGUAGES):
                     raise ValidationError(_("%(label)s: write the text.") % {"label": label})
             elif kind == BlockType.IMAGE:
-                item = {"type": kind, "url": _http_url(block.get("url"), label, strict),
-                        **{f"alt_{lang}": str(block.get(f"alt_{lang}") or "")[:200] for lang in LANGUAGES}}
+                item = {
+                    "type": kind,
+                    "url": _http_url(block.get("url"), label, strict),
+                    **{f"alt_{lang}": str(block.get(f"alt_{lang}") or "")[:200] for lang in LANGUAGES},
+                }
             elif kind == BlockType.BUTTON:
-                item = {"type": kind, "url": _http_url(block.get("url"), label, strict),
-                        **{f"label_{lang}": str(block.get(f"label_{lang}") or "")[:80] for lang in LANGUAGES}}
+                item = {
+                    "type": kind,
+                    "url": _http_url(block.get("url"), label, strict),
+                    **{f"label_{lang}": str(block.get(f"label_{lang}") or "")[:80] for lang in LANGUAGES},
+                }
                 if strict and not any(item[f"label_{lang}"].strip() for lang in LANGUAGES):
                     raise ValidationError(_("%(label)s: write the button's label.") % {"label": label})
             else:
                 try:
                     count = int(block.get("count") or 3)
                 except (TypeError, ValueError):
-                    raise ValidationError(_("%(label)s: the number of posts must be a whole number.") % {"label": label}) from None
+                    raise ValidationError(
+                        _("%(label)s: the number of posts must be a whole number.") % {"label": label}
+                    ) from None
                 if not 1 <= count <= MAX_POSTS:
                     raise ValidationError(
                         _("%(label)s: show between 1 and %(max)d posts.") % {"label": label, "max": MAX_POSTS}
@@ -180,8 +191,11 @@ def events_for(block: dict[str, Any]) -> list[Any]:
     if block.get("event_ids"):
         chosen = {e.pk: e for e in Event.objects.filter(pk__in=block["event_ids"], status="published")}
         return [chosen[i] for i in block["event_ids"] if i in chosen]
-    return list(Event.objects.filter(status="published", group__isnull=True, starts_at__gte=timezone.now())
-                .order_by("starts_at", "id")[: block.get("count", 3)])
+    return list(
+        Event.objects.filter(status="published", group__isnull=True, starts_at__gte=timezone.now()).order_by(
+            "starts_at", "id"
+        )[: block.get("count", 3)]
+    )
 
 
 def event_url(event: Any) -> str:
@@ -269,12 +283,14 @@ def compile_message(campaign: Campaign, lang: str, *, posts_cache: dict[int, lis
                 label = rendering.substitute(_pick(block, "label", lang), context, PLACEHOLDERS)
                 html_parts.append(
                     f'<p style="margin:0 0 20px"><a href="{html.escape(block["url"])}" style="display:inline-block;'
-                    'background:#1f5fbf;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;'
+                    "background:#1f5fbf;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;"
                     f'font-weight:bold">{html.escape(label)}</a></p>'
                 )
                 text_parts.append(f"{label}: {block['url']}")
             elif kind == BlockType.EVENTS:
-                events = posts_cache.get(index) if posts_cache is not None and index in posts_cache else events_for(block)
+                events = (
+                    posts_cache.get(index) if posts_cache is not None and index in posts_cache else events_for(block)
+                )
                 if posts_cache is not None:
                     posts_cache[index] = events
                 if events:
@@ -295,7 +311,8 @@ def compile_message(campaign: Campaign, lang: str, *, posts_cache: dict[int, lis
                     body = excerpt(post.body)
                     items_html.append(
                         f'<li style="margin:0 0 12px"><strong>{html.escape(author)}</strong><br>'
-                        f'{html.escape(body)}<br><a href="{html.escape(url)}">{html.escape(_("Read the post"))}</a></li>'
+                        f'{html.escape(body)}<br><a href="{html.escape(url)}">'
+                        f"{html.escape(_('Read the post'))}</a></li>"
                     )
                     items_text.append(f"* {author}: {body}\n  {url}")
                 html_parts.append(
@@ -308,19 +325,28 @@ def compile_message(campaign: Campaign, lang: str, *, posts_cache: dict[int, lis
         inner = "\n".join(html_parts)
         links = list(dict.fromkeys(html.unescape(u) for u in _HREF.findall(inner)))
         document = rendering.wrap_html(
-            inner, language=lang, preheader=preheader, unsubscribe_url="TRIBUUNSUBX",
-            preferences_url="TRIBUPREFSX", subject=subject,
+            inner,
+            language=lang,
+            preheader=preheader,
+            unsubscribe_url="TRIBUUNSUBX",
+            preferences_url="TRIBUPREFSX",
+            subject=subject,
         )
-        pixel = '<img src="TRIBUPIXELX" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">'
+        pixel = (
+            '<img src="TRIBUPIXELX" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">'
+        )
         document = document.replace("</body>", pixel + "</body>", 1) if "</body>" in document else document + pixel
-        text = "\n\n".join(text_parts) + "\n" + rendering.text_footer(
-            unsubscribe_url="TRIBUUNSUBX", preferences_url="TRIBUPREFSX"
+        text = (
+            "\n\n".join(text_parts)
+            + "\n"
+            + rendering.text_footer(unsubscribe_url="TRIBUUNSUBX", preferences_url="TRIBUPREFSX")
         )
     return Compiled(language=lang, subject=subject, text=text, html=document, links=links)
 
 
 def track_links(compiled: Compiled, link_ids: dict[str, int]) -> Compiled:
     """Point every content link at its tracked marker (HTML hrefs and the text part's URLs)."""
+
     def href(match: re.Match[str]) -> str:
         url = html.unescape(match.group(1))
         return f'href="TRIBULINK{link_ids[url]}X"' if url in link_ids else match.group(0)

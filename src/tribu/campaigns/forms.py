@@ -18,17 +18,30 @@ BLOCK_FIELDS = ("text_fr", "text_en", "url", "label_fr", "label_en", "alt_fr", "
 
 class CampaignForm(forms.ModelForm):
     groups = forms.TypedMultipleChoiceField(
-        label=_("Groups"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        label=_("Groups"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Members of any chosen group receive it, together with the segment's members."),
     )
 
     class Meta:
         model = Campaign
-        fields = ["name", "kind", "subject_fr", "preheader_fr", "subject_en", "preheader_en", "segment",
-                  "rate_per_second"]
+        fields = [
+            "name",
+            "kind",
+            "subject_fr",
+            "preheader_fr",
+            "subject_en",
+            "preheader_en",
+            "segment",
+            "rate_per_second",
+        ]
         help_texts = {
-            "subject_fr": _("Leave both French fields empty to send in English only (and the other way round). "
-                            "Placeholders: {{ first_name }}, {{ last_name }}, {{ name }}, {{ email }}."),
+            "subject_fr": _(
+                "Leave both French fields empty to send in English only (and the other way round). "
+                "Placeholders: {{ first_name }}, {{ last_name }}, {{ name }}, {{ email }}."
+            ),
             "preheader_fr": _("The line inboxes show after the subject."),
         }
 
@@ -89,7 +102,9 @@ def blocks_from_post(post: Any) -> list[dict[str, Any]]:
 
 class ScheduleForm(forms.Form):
     scheduled_at = forms.DateTimeField(
-        label=_("Send on"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=_("Send on"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         help_text=_("Leave empty to send now."),
     )

@@ -35,9 +35,11 @@ def dispatch() -> dict[str, int]:
     released = sending.release_stale_claims(now=now)
     kicked = 0
     quiet_since = now - sending.claim_lease()
-    for campaign_id in Campaign.objects.filter(status=Status.SENDING).filter(
-        Q(last_progress_at__isnull=True) | Q(last_progress_at__lt=quiet_since)
-    ).values_list("pk", flat=True):
+    for campaign_id in (
+        Campaign.objects.filter(status=Status.SENDING)
+        .filter(Q(last_progress_at__isnull=True) | Q(last_progress_at__lt=quiet_since))
+        .values_list("pk", flat=True)
+    ):
         due = Recipient.objects.filter(campaign_id=campaign_id, status=RecipientStatus.QUEUED).filter(
             Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         )

@@ -49,7 +49,11 @@ class Campaign(models.Model):
     preheader_en = models.CharField(_("preheader (English)"), max_length=200, blank=True)
     blocks = models.JSONField(_("blocks"), default=list, blank=True)
     segment = models.ForeignKey(
-        "segments.Segment", null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns",
+        "segments.Segment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
         verbose_name=_("segment"),
     )
     group_ids = models.JSONField(_("groups"), default=list, blank=True)
@@ -114,6 +118,9 @@ class Link(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "url"], name="campaigns_link_unique")]
+
+    def __str__(self) -> str:
+        return self.url
 
 
 class RecipientStatus(models.TextChoices):
@@ -195,3 +202,6 @@ class TrackingEvent(models.Model):
             models.Index(fields=["campaign", "kind", "created_at"], name="campaign_event_kind_time"),
             models.Index(fields=["recipient", "kind"], name="campaign_event_recipient"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.recipient_id}"

@@ -21,7 +21,16 @@ from .models import Campaign, EventKind, Link, Recipient, RecipientStatus, Track
 
 PAGE_SIZE = 50
 RECIPIENT_FILTERS = (
-    "queued", "sent", "failed", "skipped", "cancelled", "opened", "clicked", "bounced", "complaints", "unsubscribed",
+    "queued",
+    "sent",
+    "failed",
+    "skipped",
+    "cancelled",
+    "opened",
+    "clicked",
+    "bounced",
+    "complaints",
+    "unsubscribed",
 )
 
 
@@ -31,10 +40,14 @@ def campaign_or_404(pk: int) -> Campaign:
 
 def campaign_list() -> QuerySet[Campaign]:
     """Every campaign with its sent and opened figures (two aggregated subqueries, no N+1)."""
-    return Campaign.objects.select_related("segment").annotate(
-        sent=Count("recipients", filter=Q(recipients__status=RecipientStatus.SENT), distinct=True),
-        opened=Count("events__recipient", filter=Q(events__kind=EventKind.OPEN), distinct=True),
-    ).order_by("-created_at", "-id")
+    return (
+        Campaign.objects.select_related("segment")
+        .annotate(
+            sent=Count("recipients", filter=Q(recipients__status=RecipientStatus.SENT), distinct=True),
+            opened=Count("events__recipient", filter=Q(events__kind=EventKind.OPEN), distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )
 
 
 def page_of(qs: Any, number: Any, size: int = PAGE_SIZE) -> Any:
@@ -42,16 +55,22 @@ def page_of(qs: Any, number: Any, size: int = PAGE_SIZE) -> Any:
 
 
 def _suppressed(reason: str) -> Exists:
-    return Exists(EmailSuppression.objects.filter(
-        email__iexact=OuterRef("email"), reason=reason, created_at__gte=OuterRef("sent_at")
-    ))
+    return Exists(
+        EmailSuppression.objects.filter(
+            email__iexact=OuterRef("email"), reason=reason, created_at__gte=OuterRef("sent_at")
+        )
+    )
 
 
 def _unsubscribed(campaign: Campaign) -> Exists:
-    return Exists(Activity.objects.filter(
-        actor_id=OuterRef("user_id"), verb="mailing.unsubscribed", data__topic=campaign.topic,
-        created_at__gte=OuterRef("sent_at"),
-    ))
+    return Exists(
+        Activity.objects.filter(
+            actor_id=OuterRef("user_id"),
+            verb="mailing.unsubscribed",
+            data__topic=campaign.topic,
+            created_at__gte=OuterRef("sent_at"),
+        )
+    )
 
 
 def recipients(campaign: Campaign, which: str) -> QuerySet[Recipient]:
@@ -93,27 +112,39 @@ def statistics(campaign: Campaign) -> dict[str, Any]:
     unsubscribed = recipients(campaign, "unsubscribed").count()
     delivered = max(0, sent - bounced)
     links = list(
-        Link.objects.filter(campaign=campaign).annotate(
-            clicks=Count("events"), people=Count("events__recipient", distinct=True)
-        ).order_by("-clicks", "id")
+        Link.objects.filter(campaign=campaign)
+        .annotate(clicks=Count("events"), people=Count("events__recipient", distinct=True))
+        .order_by("-clicks", "id")
     )
     hours: dict[datetime, dict[str, int]] = {}
-    for row in (Recipient.objects.filter(campaign=campaign, sent_at__isnull=False)
-                .annotate(hour=TruncHour("sent_at")).values("hour").annotate(n=Count("id")).order_by()):
+    for row in (
+        Recipient.objects.filter(campaign=campaign, sent_at__isnull=False)
+        .annotate(hour=TruncHour("sent_at"))
+        .values("hour")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
         hours.setdefault(row["hour"], {"sent": 0, "open": 0, "click": 0})["sent"] = row["n"]
-    for row in (events.annotate(hour=TruncHour("created_at")).values("hour", "kind")
-                .annotate(n=Count("recipient", distinct=True)).order_by()):
+    for row in (
+        events.annotate(hour=TruncHour("created_at"))
+        .values("hour", "kind")
+        .annotate(n=Count("recipient", distinct=True))
+        .order_by()
+    ):
         hours.setdefault(row["hour"], {"sent": 0, "open": 0, "click": 0})[row["kind"]] = row["n"]
     timeline = []
     cumulative = {"sent": 0, "open": 0, "click": 0}
     for hour in sorted(hours):
         for key in cumulative:
             cumulative[key] += hours[hour].get(key, 0)
-        timeline.append({
-            "hour": hour, **hours[hour],
-            "open_rate": _rate(cumulative["open"], cumulative["sent"] or sent),
-            "click_rate": _rate(cumulative["click"], cumulative["sent"] or sent),
-        })
+        timeline.append(
+            {
+                "hour": hour,
+                **hours[hour],
+                "open_rate": _rate(cumulative["open"], cumulative["sent"] or sent),
+                "click_rate": _rate(cumulative["click"], cumulative["sent"] or sent),
+            }
+        )
     peak = max((max(h["sent"], h["open"], h["click"]) for h in timeline), default=0)
     for item in timeline:
         for key in ("sent", "open", "click"):
@@ -132,15 +163,20 @@ def statistics(campaign: Campaign) -> dict[str, Any]:
         "clicked": clicked,
         "unsubscribed": unsubscribed,
         "rates": {
-            "delivered": _rate(delivered, sent), "bounced": _rate(bounced, sent), "opened": _rate(opened, delivered),
-            "clicked": _rate(clicked, delivered), "unsubscribed": _rate(unsubscribed, delivered),
+            "delivered": _rate(delivered, sent),
+            "bounced": _rate(bounced, sent),
+            "opened": _rate(opened, delivered),
+            "clicked": _rate(clicked, delivered),
+            "unsubscribed": _rate(unsubscribed, delivered),
             "complaints": _rate(complaints, delivered),
         },
         "links": [{"url": link.url, "clicks": link.clicks, "people": link.people} for link in links],
         "timeline": timeline,
         "skip_reasons": dict(
             Recipient.objects.filter(campaign=campaign, status=RecipientStatus.SKIPPED)
-            .values_list("skip_reason").annotate(n=Count("id")).order_by()
+            .values_list("skip_reason")
+            .annotate(n=Count("id"))
+            .order_by()
         ),
     }
 
@@ -150,7 +186,10 @@ def statistics(campaign: Campaign) -> dict[str, Any]:
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
-    return (datetime.combine(start, time.min, tzinfo=tz), datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz))
+    return (
+        datetime.combine(start, time.min, tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+    )
 
 
 def engaging_posts(start: date, end: date, limit: int = 5) -> list[Any]:
@@ -166,14 +205,17 @@ def engaging_posts(start: date, end: date, limit: int = 5) -> list[Any]:
         visible |= Q(group__effective_visibility="public")
     candidates = list(
         Post.objects.filter(visible, created_at__gte=since, created_at__lt=until)
-        .select_related("author").order_by("-created_at", "-id")[:300]
+        .select_related("author")
+        .order_by("-created_at", "-id")[:300]
     )
     if not candidates:
         return []
     post_type = ContentType.objects.get_for_model(Post)
     scores = dict(
         Activity.objects.filter(target_type=post_type, target_id__in=[str(p.pk) for p in candidates])
-        .values_list("target_id").annotate(n=Count("id")).order_by()
+        .values_list("target_id")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     for post in candidates:
         post.engagement = scores.get(str(post.pk), 0)
@@ -187,8 +229,11 @@ def upcoming_events(after: date, limit: int = 5) -> list[Any]:
     from tribu.events.models import Event
 
     since, _until = _bounds(after, after)
-    return list(Event.objects.filter(status="published", group__isnull=True, starts_at__gte=since)
-                .order_by("starts_at", "id")[:limit])
+    return list(
+        Event.objects.filter(status="published", group__isnull=True, starts_at__gte=since).order_by("starts_at", "id")[
+            :limit
+        ]
+    )
 
 
 def newsletter_proposal(start: date, end: date) -> dict[str, Any]:

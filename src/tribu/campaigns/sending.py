@@ -49,7 +49,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 from types import SimpleNamespace
 from typing import Any
@@ -118,7 +117,9 @@ def claim(campaign_id: int, run_id: str, limit: int) -> list[Recipient]:
         with transaction.atomic():
             ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
             if ids:
-                Recipient.objects.filter(id__in=ids).update(status=RecipientStatus.SENDING, claim=run_id, claimed_at=now)
+                Recipient.objects.filter(id__in=ids).update(
+                    status=RecipientStatus.SENDING, claim=run_id, claimed_at=now
+                )
     else:
         ids = list(due.values_list("id", flat=True)[:limit])
         if ids:
@@ -130,8 +131,17 @@ def claim(campaign_id: int, run_id: str, limit: int) -> list[Recipient]:
     return list(
         Recipient.objects.filter(id__in=ids, claim=run_id, status=RecipientStatus.SENDING)
         .select_related("user")
-        .only("id", "email", "language", "attempts", "user__id", "user__first_name", "user__last_name",
-              "user__display_name", "user__email")
+        .only(
+            "id",
+            "email",
+            "language",
+            "attempts",
+            "user__id",
+            "user__first_name",
+            "user__last_name",
+            "user__display_name",
+            "user__email",
+        )
         .order_by("id")
     )
 
@@ -163,15 +173,23 @@ def _mark_sent(recipient_id: int, run_id: str) -> bool:
     )
 
 
-def _mark_failure(recipient: Recipient, run_id: str, error: str, *, temporary: bool, counted: bool = True,
-                  was_marked: bool = False) -> None:
+def _mark_failure(
+    recipient: Recipient, run_id: str, error: str, *, temporary: bool, counted: bool = True, was_marked: bool = False
+) -> None:
     """A refused or failed hand-over: retry later with back-off (temporary, attempts left) or give up."""
     attempts = recipient.attempts + (1 if counted else 0)
     status_now = RecipientStatus.SENT if was_marked else RecipientStatus.SENDING
     rows = Recipient.objects.filter(pk=recipient.pk, claim=run_id, status=status_now)
     if temporary and attempts < max_attempts():
-        rows.update(status=RecipientStatus.QUEUED, attempts=attempts, next_attempt_at=timezone.now() + backoff(max(1, attempts)),
-                    last_error=error[:500], sent_at=None, claim="", claimed_at=None)
+        rows.update(
+            status=RecipientStatus.QUEUED,
+            attempts=attempts,
+            next_attempt_at=timezone.now() + backoff(max(1, attempts)),
+            last_error=error[:500],
+            sent_at=None,
+            claim="",
+            claimed_at=None,
+        )
     else:
         rows.update(status=RecipientStatus.FAILED, attempts=attempts, last_error=error[:500], sent_at=None)
 
@@ -219,8 +237,9 @@ def _header(value: str) -> str:
     return value
 
 
-def build_bytes(*, from_header: str, to: str, subject: str, text: str, html: str, msgid: str,
-                headers: dict[str, str]) -> bytes:
+def build_bytes(
+    *, from_header: str, to: str, subject: str, text: str, html: str, msgid: str, headers: dict[str, str]
+) -> bytes:
     """A multipart/alternative message (text, then HTML), both parts UTF-8 in base64, CRLF line ends."""
     boundary = "=_tribu_" + uuid.uuid4().hex
     head = [
@@ -234,12 +253,19 @@ def build_bytes(*, from_header: str, to: str, subject: str, text: str, html: str
         f'Content-Type: multipart/alternative; boundary="{boundary}"',
     ]
     part = 'Content-Type: text/{kind}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
-    return b"".join([
-        "\r\n".join(head).encode("utf-8"), b"\r\n\r\n",
-        f"--{boundary}\r\n".encode(), part.format(kind="plain").encode(), _b64(text),
-        f"--{boundary}\r\n".encode(), part.format(kind="html").encode(), _b64(html),
-        f"--{boundary}--\r\n".encode(),
-    ])
+    return b"".join(
+        [
+            "\r\n".join(head).encode("utf-8"),
+            b"\r\n\r\n",
+            f"--{boundary}\r\n".encode(),
+            part.format(kind="plain").encode(),
+            _b64(text),
+            f"--{boundary}\r\n".encode(),
+            part.format(kind="html").encode(),
+            _b64(html),
+            f"--{boundary}--\r\n".encode(),
+        ]
+    )
 
 
 _FIRST_URL = re.compile(r"<(https?://[^>]+)>")
@@ -265,8 +291,11 @@ def prepare(campaign: Campaign) -> Prepared:
         Link.objects.bulk_create(missing, ignore_conflicts=True)
         existing = dict(Link.objects.filter(campaign=campaign).values_list("url", "id"))
     link_ids = {u: existing[u] for u in urls}
-    return Prepared(campaign, {lang: content.track_links(c, link_ids) for lang, c in compiled.items()},
-                    sorted(set(link_ids.values())))
+    return Prepared(
+        campaign,
+        {lang: content.track_links(c, link_ids) for lang, c in compiled.items()},
+        sorted(set(link_ids.values())),
+    )
 
 
 def render_for(prepared: Prepared, recipient: Recipient) -> tuple[str, str, str, dict[str, str]]:
@@ -319,8 +348,9 @@ def _open_smtp() -> smtplib.SMTP:
     timeout = getattr(settings, "EMAIL_TIMEOUT", None) or 20
     try:
         if getattr(settings, "EMAIL_USE_SSL", False):
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout,
-                                                  context=ssl.create_default_context())
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout, context=ssl.create_default_context()
+            )
         else:
             conn = smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout)
         # The end of DATA is a small write right after the body: without this, Nagle's algorithm holds
@@ -466,10 +496,8 @@ class BackendTransport:
         pass
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.conn.close()
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
 
 
 def connections() -> int:
@@ -518,13 +546,15 @@ def _restore_commits() -> None:
 def _mark_sent_many(ids: list[int], run_id: str) -> set[int]:
     """The commit point for a group: the rows still held by this run become ``sent`` (autocommit)."""
     rows = Recipient.objects.filter(pk__in=ids, status=RecipientStatus.SENDING, claim=run_id)
-    changed = rows.update(status=RecipientStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1,
-                          last_error="")
+    changed = rows.update(
+        status=RecipientStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+    )
     if changed == len(ids):
         return set(ids)
     # Only this run ever writes its own claim id, so the rows now sent under it are the ones just marked.
-    return set(Recipient.objects.filter(pk__in=ids, status=RecipientStatus.SENT, claim=run_id)
-               .values_list("pk", flat=True))
+    return set(
+        Recipient.objects.filter(pk__in=ids, status=RecipientStatus.SENT, claim=run_id).values_list("pk", flat=True)
+    )
 
 
 def _settle(recipient: Recipient, run_id: str, result: Any, marked: bool) -> str:
@@ -542,8 +572,9 @@ def _settle(recipient: Recipient, run_id: str, result: Any, marked: bool) -> str
     return "retry"
 
 
-def send_group(prepared: Prepared, recipients: list[Recipient], run_id: str, channel: Any, sender: str,
-               from_header: str) -> list[str]:
+def send_group(
+    prepared: Prepared, recipients: list[Recipient], run_id: str, channel: Any, sender: str, from_header: str
+) -> list[str]:
     """Send one message per recipient (at most the channel's size); returns each outcome
     (``sent``, ``lost``, ``retry``, ``failed``). Raises ``ConnectionDown`` when the server is unreachable."""
     if not isinstance(channel, SmtpPool):
@@ -551,10 +582,20 @@ def send_group(prepared: Prepared, recipients: list[Recipient], run_id: str, cha
     items = []
     for recipient in recipients:
         subject, text, html, headers = render_for(prepared, recipient)
-        items.append((recipient.email, build_bytes(
-            from_header=from_header, to=recipient.email, subject=subject, text=text, html=html,
-            msgid=message_id(prepared.campaign.pk, recipient.pk), headers=headers,
-        )))
+        items.append(
+            (
+                recipient.email,
+                build_bytes(
+                    from_header=from_header,
+                    to=recipient.email,
+                    subject=subject,
+                    text=text,
+                    html=html,
+                    msgid=message_id(prepared.campaign.pk, recipient.pk),
+                    headers=headers,
+                ),
+            )
+        )
     marked: set[int] = set()
 
     def commit(indexes: list[int]) -> set[int]:
@@ -575,8 +616,13 @@ def send_one(prepared: Prepared, recipient: Recipient, run_id: str, channel: Any
     if isinstance(channel, SmtpPool):
         return send_group(prepared, [recipient], run_id, channel, sender, from_header)[0]
     subject, text, html, headers = render_for(prepared, recipient)
-    message = EmailMultiAlternatives(subject, text, from_header, [recipient.email],
-                                     headers={"Message-ID": message_id(prepared.campaign.pk, recipient.pk), **headers})
+    message = EmailMultiAlternatives(
+        subject,
+        text,
+        from_header,
+        [recipient.email],
+        headers={"Message-ID": message_id(prepared.campaign.pk, recipient.pk), **headers},
+    )
     message.attach_alternative(html, "text/html")
     marked = False
 
@@ -624,7 +670,11 @@ def run(campaign_id: int, *, max_seconds: float | None = None) -> dict[str, Any]
             group = channel.size if isinstance(channel, SmtpPool) else 1
             try:
                 for start in range(0, len(batch), group):
-                    if start and start // 50 != (start - group) // 50 and _campaign_status(campaign_id) != Status.SENDING:
+                    if (
+                        start
+                        and start // 50 != (start - group) // 50
+                        and _campaign_status(campaign_id) != Status.SENDING
+                    ):
                         break
                     chunk = batch[start : start + group]
                     for _ in chunk:
@@ -635,10 +685,15 @@ def run(campaign_id: int, *, max_seconds: float | None = None) -> dict[str, Any]
                 counts["retry"] += 1
                 wait_until = timezone.now() + backoff(1)
                 Recipient.objects.filter(campaign_id=campaign_id, claim=run_id, status=RecipientStatus.SENDING).update(
-                    status=RecipientStatus.QUEUED, claim="", claimed_at=None, next_attempt_at=wait_until,
+                    status=RecipientStatus.QUEUED,
+                    claim="",
+                    claimed_at=None,
+                    next_attempt_at=wait_until,
                     last_error=str(down)[:500],
                 )
-                logger.warning("Campaign %s: mail server unreachable (%s); retrying at %s", campaign_id, down, wait_until)
+                logger.warning(
+                    "Campaign %s: mail server unreachable (%s); retrying at %s", campaign_id, down, wait_until
+                )
                 stopped = "down"
                 break
             finally:
@@ -651,7 +706,9 @@ def run(campaign_id: int, *, max_seconds: float | None = None) -> dict[str, Any]
     finally:
         channel.close()
         final = _campaign_status(campaign_id)
-        release(campaign_id, run_id, to=RecipientStatus.CANCELLED if final == Status.CANCELLED else RecipientStatus.QUEUED)
+        release(
+            campaign_id, run_id, to=RecipientStatus.CANCELLED if final == Status.CANCELLED else RecipientStatus.QUEUED
+        )
         _restore_commits()
     if stopped is None or stopped in {"down", "time"}:
         follow_up(campaign_id)

@@ -62,14 +62,30 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/create.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _edit_page(request: HttpRequest, campaign: Any, form: Any, blocks: list[dict[str, Any]],
-               block_errors: list[str], status: int = 200) -> HttpResponse:
+def _edit_page(
+    request: HttpRequest,
+    campaign: Any,
+    form: Any,
+    blocks: list[dict[str, Any]],
+    block_errors: list[str],
+    status: int = 200,
+) -> HttpResponse:
     counts = audience.counts(campaign) if audience.has_audience(campaign) else None
-    return render(request, "campaigns/edit.html", {
-        "campaign": campaign, "form": form, "blocks": list(enumerate(blocks)), "block_errors": block_errors,
-        "block_types": content.block_types(), "counts": counts, "schedule_form": ScheduleForm(),
-        "placeholders": content.PLACEHOLDERS,
-    }, status=status)
+    return render(
+        request,
+        "campaigns/edit.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "blocks": list(enumerate(blocks)),
+            "block_errors": block_errors,
+            "block_types": content.block_types(),
+            "counts": counts,
+            "schedule_form": ScheduleForm(),
+            "placeholders": content.PLACEHOLDERS,
+        },
+        status=status,
+    )
 
 
 @manage
@@ -104,10 +120,16 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     languages = campaign.languages() or ["fr"]
     lang = request.GET.get("lang") if request.GET.get("lang") in languages else languages[0]
     width = "phone" if request.GET.get("width") == "phone" else "desktop"
-    return render(request, "campaigns/preview.html", {
-        "campaign": campaign, "lang": lang, "languages": [(code, dict(LANGUAGE_NAMES)[code]) for code in languages],
-        "width": width,
-    })
+    return render(
+        request,
+        "campaigns/preview.html",
+        {
+            "campaign": campaign,
+            "lang": lang,
+            "languages": [(code, dict(LANGUAGE_NAMES)[code]) for code in languages],
+            "width": width,
+        },
+    )
 
 
 LANGUAGE_NAMES = (("fr", "Français"), ("en", "English"))
@@ -115,13 +137,23 @@ LANGUAGE_NAMES = (("fr", "Français"), ("en", "English"))
 
 @never_cache
 @xframe_options_sameorigin
-@csp_override({"default-src": [CSP.NONE], "img-src": ["*", "data:"], "style-src": [CSP.UNSAFE_INLINE],
-               "frame-ancestors": [CSP.SELF], "base-uri": [CSP.NONE], "form-action": [CSP.NONE]})
+@csp_override(
+    {
+        "default-src": [CSP.NONE],
+        "img-src": ["*", "data:"],
+        "style-src": [CSP.UNSAFE_INLINE],
+        "frame-ancestors": [CSP.SELF],
+        "base-uri": [CSP.NONE],
+        "form-action": [CSP.NONE],
+    }
+)
 @manage
 def preview_html(request: HttpRequest, pk: int) -> HttpResponse:
     """The email as a member gets it (sample values), framed by the preview page."""
     campaign = queries.campaign_or_404(pk)
-    compiled = content.compile_message(campaign, request.GET.get("lang", "fr") if request.GET.get("lang") in LANGUAGES else "fr")
+    compiled = content.compile_message(
+        campaign, request.GET.get("lang", "fr") if request.GET.get("lang") in LANGUAGES else "fr"
+    )
     values = content.placeholder_values(request.user, request.user.email)
     values.update({"PIXEL": "data:image/gif;base64,R0lGODlhAQABAAAAACw=", "UNSUB": "#", "PREFS": "#"})
     _subject, _text, html = content.personalise(compiled, values)
@@ -137,7 +169,9 @@ def send_test(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         for message in _errors(error):
             messages.error(request, message)
-        return redirect("campaigns:edit", pk=campaign.pk) if campaign.is_editable else redirect("campaigns:stats", pk=pk)
+        return (
+            redirect("campaigns:edit", pk=campaign.pk) if campaign.is_editable else redirect("campaigns:stats", pk=pk)
+        )
     messages.success(request, _("A test was sent to %(email)s.") % {"email": address})
     return redirect("campaigns:edit", pk=campaign.pk) if campaign.is_editable else redirect("campaigns:stats", pk=pk)
 
@@ -163,8 +197,9 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
         for errors in form.errors.values():
             for message in errors:
                 messages.error(request, message)
-    response = _edit_page(request, queries.campaign_or_404(pk), CampaignForm(instance=campaign), campaign.blocks, [],
-                          status=400)
+    response = _edit_page(
+        request, queries.campaign_or_404(pk), CampaignForm(instance=campaign), campaign.blocks, [], status=400
+    )
     return response
 
 
@@ -206,9 +241,15 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 SHOW_LABELS = {
-    "queued": gettext_lazy("Waiting"), "sent": gettext_lazy("Sent"), "failed": gettext_lazy("Failed"),
-    "skipped": gettext_lazy("Skipped"), "cancelled": gettext_lazy("Cancelled"), "opened": gettext_lazy("Opened"),
-    "clicked": gettext_lazy("Clicked"), "bounced": gettext_lazy("Bounced"), "complaints": gettext_lazy("Complaints"),
+    "queued": gettext_lazy("Waiting"),
+    "sent": gettext_lazy("Sent"),
+    "failed": gettext_lazy("Failed"),
+    "skipped": gettext_lazy("Skipped"),
+    "cancelled": gettext_lazy("Cancelled"),
+    "opened": gettext_lazy("Opened"),
+    "clicked": gettext_lazy("Clicked"),
+    "bounced": gettext_lazy("Bounced"),
+    "complaints": gettext_lazy("Complaints"),
     "unsubscribed": gettext_lazy("Unsubscribed"),
 }
 
@@ -220,11 +261,18 @@ def stats(request: HttpRequest, pk: int) -> HttpResponse:
     recipient_page = None
     if which in queries.RECIPIENT_FILTERS:
         recipient_page = queries.page_of(queries.recipients(campaign, which), request.GET.get("page"))
-    return render(request, "campaigns/stats.html", {
-        "campaign": campaign, "stats": queries.statistics(campaign), "show": which, "page": recipient_page,
-        "show_label": SHOW_LABELS.get(which, ""),
-        "now": timezone.now(),
-    })
+    return render(
+        request,
+        "campaigns/stats.html",
+        {
+            "campaign": campaign,
+            "stats": queries.statistics(campaign),
+            "show": which,
+            "page": recipient_page,
+            "show_label": SHOW_LABELS.get(which, ""),
+            "now": timezone.now(),
+        },
+    )
 
 
 @manage
@@ -236,15 +284,20 @@ def newsletter(request: HttpRequest) -> HttpResponse:
         proposal = queries.newsletter_proposal(start, end)
         if request.method == "POST":
             try:
-                campaign = actions.create_newsletter(request.user, start=start, end=end,
-                                                     name=form.cleaned_data["name"], proposal=proposal)
+                campaign = actions.create_newsletter(
+                    request.user, start=start, end=end, name=form.cleaned_data["name"], proposal=proposal
+                )
             except ValidationError as error:
                 _add_errors(form, error)
             else:
                 messages.success(request, _("The newsletter draft is ready: edit it before sending."))
                 return redirect("campaigns:edit", pk=campaign.pk)
-    return render(request, "campaigns/newsletter.html", {"form": form, "proposal": proposal},
-                  status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "campaigns/newsletter.html",
+        {"form": form, "proposal": proposal},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 # --------------------------------------------------------------------------- tracking (public)

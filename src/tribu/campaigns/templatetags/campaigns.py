@@ -27,5 +27,8 @@ def stat_card(context: Any, show: str, value: int, label: str, rate: Any) -> str
     rate_html = format_html('<span class="stat-label">{}\u00a0%</span>', number_format(rate, 1)) if rate != "" else ""
     return format_html(
         '<a class="stat" href="{}"><span class="stat-value">{}</span><span class="stat-label">{}</span>{}</a>',
-        url, value, label, rate_html,
+        url,
+        value,
+        label,
+        rate_html,
     )

@@ -11,8 +11,13 @@ def make_members(n: int, *, prefix: str = "m", language: str = "", role: str = "
     from tribu.accounts.models import User
 
     users = [
-        User(email=f"{prefix}{i}@example.org", display_name=f"{prefix.upper()} {i}", first_name=f"Prénom{i}",
-             role=role, language=language)
+        User(
+            email=f"{prefix}{i}@example.org",
+            display_name=f"{prefix.upper()} {i}",
+            first_name=f"Prénom{i}",
+            role=role,
+            language=language,
+        )
         for i in range(n)
     ]
     return User.objects.bulk_create(users)
@@ -35,10 +40,20 @@ def make_campaign(*, name: str = "Rentrée", segment: Any = None, blocks: list |
         "preheader_fr": "Les nouvelles",
         "preheader_en": "The news",
         "rate_per_second": 0,
-        "blocks": blocks if blocks is not None else [
-            {"type": "text", "text_fr": "Bonjour **{{ first_name }}**, voici [le programme](https://example.com/programme).",
-             "text_en": "Hello **{{ first_name }}**, here is [the programme](https://example.com/programme)."},
-            {"type": "button", "url": "https://example.com/inscription", "label_fr": "S'inscrire", "label_en": "Register"},
+        "blocks": blocks
+        if blocks is not None
+        else [
+            {
+                "type": "text",
+                "text_fr": "Bonjour **{{ first_name }}**, voici [le programme](https://example.com/programme).",
+                "text_en": "Hello **{{ first_name }}**, here is [the programme](https://example.com/programme).",
+            },
+            {
+                "type": "button",
+                "url": "https://example.com/inscription",
+                "label_fr": "S'inscrire",
+                "label_en": "Register",
+            },
         ],
         **extra,
     }

@@ -24,7 +24,10 @@ def main(count: int) -> None:
         name="All", filters={"match": "all", "rules": [{"field": "role", "op": "in", "value": ["member"]}]}
     )
     campaign = Campaign.objects.create(
-        name="Crash", segment=segment, subject_fr="Bonjour {{ first_name }}", rate_per_second=0,
+        name="Crash",
+        segment=segment,
+        subject_fr="Bonjour {{ first_name }}",
+        rate_per_second=0,
         blocks=[{"type": "text", "text_fr": "Lisez [ceci](https://example.com/a).", "text_en": ""}],
     )
     actions.start_sending(None, campaign)

@@ -56,9 +56,14 @@ def _env(tmp_path: Path, smtp_port: int, database_url: str | None) -> dict[str, 
     dropped = {"DATABASE_URL", "REDIS_URL", "TRIBU_TESTING", "TRIBU_TASK_BACKEND", "DJANGO_SETTINGS_MODULE", "DEBUG"}
     env = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("PYTEST")}
     env.update(
-        TRIBU_DATA_DIR=str(tmp_path), PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="tribu.settings",
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}", TRIBU_WORKER_STALE_SECONDS="3",
-        TRIBU_WORKER_HEARTBEAT_SECONDS="1", TRIBU_CAMPAIGN_CLAIM_SECONDS="3", TRIBU_CAMPAIGN_BATCH_SIZE="100",
+        TRIBU_DATA_DIR=str(tmp_path),
+        PYTHONUNBUFFERED="1",
+        DJANGO_SETTINGS_MODULE="tribu.settings",
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+        TRIBU_WORKER_STALE_SECONDS="3",
+        TRIBU_WORKER_HEARTBEAT_SECONDS="1",
+        TRIBU_CAMPAIGN_CLAIM_SECONDS="3",
+        TRIBU_CAMPAIGN_BATCH_SIZE="100",
     )
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -102,8 +107,9 @@ def test_a_worker_killed_mid_send_and_restarted_sends_each_message_exactly_once(
         print("migrated", time.monotonic() - t0)
         subprocess.run([PYTHON, str(HERE / "crash_populate.py"), str(COUNT)], env=env, check=True, timeout=300)
 
-        first = subprocess.Popen([TRIBU, "worker", "--worker-id", "first", "--interval", "0.2"], env=env,
-                                 stdout=subprocess.DEVNULL)
+        first = subprocess.Popen(
+            [TRIBU, "worker", "--worker-id", "first", "--interval", "0.2"], env=env, stdout=subprocess.DEVNULL
+        )
         workers.append(first)
         print("populated", time.monotonic() - t0)
         _wait(lambda: len(handler.ids) >= 1, 240, "the first message")
@@ -116,8 +122,9 @@ def test_a_worker_killed_mid_send_and_restarted_sends_each_message_exactly_once(
         at_kill = len(handler.ids)
         assert 0 < at_kill < COUNT, "the worker must be killed in the middle of the send"
 
-        second = subprocess.Popen([TRIBU, "worker", "--worker-id", "second", "--interval", "0.2"], env=env,
-                                  stdout=subprocess.DEVNULL)
+        second = subprocess.Popen(
+            [TRIBU, "worker", "--worker-id", "second", "--interval", "0.2"], env=env, stdout=subprocess.DEVNULL
+        )
         workers.append(second)
         _wait(lambda: len(handler.ids) >= COUNT, 300, "every message")
         print("all", time.monotonic() - t0)

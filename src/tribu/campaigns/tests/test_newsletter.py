@@ -55,8 +55,10 @@ def test_building_a_newsletter_makes_an_editable_draft_with_the_proposal(client,
 def test_a_period_that_ends_before_it_starts_is_refused(client, bob):
     client.force_login(bob)
     today = timezone.localdate()
-    response = client.post("/manage/campaigns/newsletter/", {
-        "period_start": today.isoformat(), "period_end": (today - timedelta(days=3)).isoformat()})
+    response = client.post(
+        "/manage/campaigns/newsletter/",
+        {"period_start": today.isoformat(), "period_end": (today - timedelta(days=3)).isoformat()},
+    )
     assert response.status_code == 400 and not Campaign.objects.exists()
     with pytest.raises(ValidationError):
         actions.create_newsletter(bob, start=today, end=today - timedelta(days=1))

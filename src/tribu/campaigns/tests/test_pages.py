@@ -41,21 +41,49 @@ def test_the_composer_adds_moves_and_removes_blocks_and_saves(client, bob, segme
     response = client.post(reverse("campaigns:create"), {"name": "Rentrée", "kind": "campaign", "rate_per_second": 20})
     campaign = Campaign.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("campaigns:edit", args=[campaign.pk])
-    base = {"name": "Rentrée", "kind": "campaign", "subject_fr": "Bonjour {{ first_name }}", "subject_en": "",
-            "segment": segment.pk, "rate_per_second": 20}
+    base = {
+        "name": "Rentrée",
+        "kind": "campaign",
+        "subject_fr": "Bonjour {{ first_name }}",
+        "subject_en": "",
+        "segment": segment.pk,
+        "rate_per_second": 20,
+    }
     client.post(reverse("campaigns:edit", args=[campaign.pk]), {**base, "blocks-count": 0, "add": "text"})
-    client.post(reverse("campaigns:edit", args=[campaign.pk]), {
-        **base, "blocks-count": 1, "b-0-type": "text", "b-0-text_fr": "Premier", "b-0-text_en": "", "add": "button"})
+    client.post(
+        reverse("campaigns:edit", args=[campaign.pk]),
+        {**base, "blocks-count": 1, "b-0-type": "text", "b-0-text_fr": "Premier", "b-0-text_en": "", "add": "button"},
+    )
     campaign.refresh_from_db()
     assert [b["type"] for b in campaign.blocks] == ["text", "button"]
-    response = client.post(reverse("campaigns:edit", args=[campaign.pk]), {
-        **base, "blocks-count": 2, "b-0-type": "text", "b-0-text_fr": "Premier", "b-1-type": "button",
-        "b-1-url": "https://example.com", "b-1-label_fr": "Voir", "move": "1:up"})
+    response = client.post(
+        reverse("campaigns:edit", args=[campaign.pk]),
+        {
+            **base,
+            "blocks-count": 2,
+            "b-0-type": "text",
+            "b-0-text_fr": "Premier",
+            "b-1-type": "button",
+            "b-1-url": "https://example.com",
+            "b-1-label_fr": "Voir",
+            "move": "1:up",
+        },
+    )
     campaign.refresh_from_db()
     assert [b["type"] for b in campaign.blocks] == ["button", "text"]
-    client.post(reverse("campaigns:edit", args=[campaign.pk]), {
-        **base, "blocks-count": 2, "b-0-type": "button", "b-0-url": "https://example.com", "b-0-label_fr": "Voir",
-        "b-0-delete": "1", "b-1-type": "text", "b-1-text_fr": "Premier"})
+    client.post(
+        reverse("campaigns:edit", args=[campaign.pk]),
+        {
+            **base,
+            "blocks-count": 2,
+            "b-0-type": "button",
+            "b-0-url": "https://example.com",
+            "b-0-label_fr": "Voir",
+            "b-0-delete": "1",
+            "b-1-type": "text",
+            "b-1-text_fr": "Premier",
+        },
+    )
     campaign.refresh_from_db()
     assert campaign.blocks == [{"type": "text", "text_fr": "Premier", "text_en": ""}]
     page = client.get(reverse("campaigns:edit", args=[campaign.pk])).content.decode()
@@ -68,9 +96,16 @@ def test_bad_input_gets_a_clear_message_and_a_4xx(client, bob, segment, english,
     client.cookies["tribu_language"] = "en"
     campaign = make_campaign(segment=segment)
     url = reverse("campaigns:edit", args=[campaign.pk])
-    base = {"name": "Rentrée", "kind": "campaign", "subject_fr": "Bonjour", "segment": segment.pk, "rate_per_second": 20}
-    response = client.post(url, {**base, "blocks-count": 1, "b-0-type": "button", "b-0-url": "javascript:alert(1)",
-                                 "b-0-label_fr": "x"})
+    base = {
+        "name": "Rentrée",
+        "kind": "campaign",
+        "subject_fr": "Bonjour",
+        "segment": segment.pk,
+        "rate_per_second": 20,
+    }
+    response = client.post(
+        url, {**base, "blocks-count": 1, "b-0-type": "button", "b-0-url": "javascript:alert(1)", "b-0-label_fr": "x"}
+    )
     assert response.status_code == 400 and "full web address" in response.content.decode()
     response = client.post(url, {**base, "rate_per_second": 999999, "blocks-count": 0})
     assert response.status_code == 400
@@ -87,7 +122,9 @@ def test_bad_input_gets_a_clear_message_and_a_4xx(client, bob, segment, english,
     assert Campaign.objects.get(pk=campaign.pk).status == Status.DRAFT
 
 
-def test_scheduling_then_the_dispatcher_starts_it_on_time(client, bob, segment, smtp_server, django_capture_on_commit_callbacks):
+def test_scheduling_then_the_dispatcher_starts_it_on_time(
+    client, bob, segment, smtp_server, django_capture_on_commit_callbacks
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -98,8 +135,9 @@ def test_scheduling_then_the_dispatcher_starts_it_on_time(client, bob, segment, 
     campaign = make_campaign(segment=segment)
     client.force_login(bob)
     when = timezone.localtime() + timedelta(hours=2)
-    response = client.post(reverse("campaigns:schedule", args=[campaign.pk]),
-                           {"scheduled_at": when.strftime("%Y-%m-%dT%H:%M")})
+    response = client.post(
+        reverse("campaigns:schedule", args=[campaign.pk]), {"scheduled_at": when.strftime("%Y-%m-%dT%H:%M")}
+    )
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert campaign.status == Status.SCHEDULED
@@ -128,10 +166,19 @@ def test_the_preview_frame_is_the_email_itself_allowed_in_a_same_origin_frame(cl
 def _sent_rows(campaign, members):
     from django.utils import timezone
 
-    rows = Recipient.objects.bulk_create([
-        Recipient(campaign=campaign, user=m, email=m.email, language="fr", status=RecipientStatus.SENT,
-                  sent_at=timezone.now()) for m in members
-    ])
+    rows = Recipient.objects.bulk_create(
+        [
+            Recipient(
+                campaign=campaign,
+                user=m,
+                email=m.email,
+                language="fr",
+                status=RecipientStatus.SENT,
+                sent_at=timezone.now(),
+            )
+            for m in members
+        ]
+    )
     TrackingEvent.objects.bulk_create([TrackingEvent(campaign=campaign, recipient=r, kind="open") for r in rows[::2]])
 
 

@@ -91,8 +91,12 @@ def test_unsubscribed_suppressed_and_malformed_addresses_are_skipped_with_their_
 
     assert [m["To"] for m in smtp_server.received] == [ok.email]
     reasons = dict(Recipient.objects.filter(campaign=campaign).values_list("user_id", "skip_reason"))
-    assert reasons == {ok.pk: "", quiet.pk: SkipReason.NO_CONSENT, bounced.pk: SkipReason.SUPPRESSED,
-                       broken.pk: SkipReason.INVALID_ADDRESS}
+    assert reasons == {
+        ok.pk: "",
+        quiet.pk: SkipReason.NO_CONSENT,
+        bounced.pk: SkipReason.SUPPRESSED,
+        broken.pk: SkipReason.INVALID_ADDRESS,
+    }
     assert campaign.recipient_count == 1
 
 
@@ -195,8 +199,9 @@ def _check_retries(campaign, temp, perm, smtp_server):
 def test_the_last_attempt_fails_for_good(bob, segment, smtp_server, settings):
     (member,) = make_members(1)
     campaign = make_campaign(segment=segment, status=Status.SENDING)
-    row = Recipient.objects.create(campaign=campaign, user=member, email=member.email, language="fr",
-                                   attempts=sending.max_attempts() - 1)
+    row = Recipient.objects.create(
+        campaign=campaign, user=member, email=member.email, language="fr", attempts=sending.max_attempts() - 1
+    )
     settings.EMAIL_PORT = _closed_port()  # nobody listens there: connection refused
     sending.run(campaign.pk)
     row.refresh_from_db()
@@ -204,7 +209,9 @@ def test_the_last_attempt_fails_for_good(bob, segment, smtp_server, settings):
     assert row.attempts == sending.max_attempts()
 
 
-def test_an_unreachable_server_delays_the_whole_batch_without_spending_their_attempts(bob, segment, smtp_server, settings):
+def test_an_unreachable_server_delays_the_whole_batch_without_spending_their_attempts(
+    bob, segment, smtp_server, settings
+):
     members = make_members(3)
     campaign = make_campaign(segment=segment, status=Status.SENDING)
     for m in members:
@@ -226,7 +233,9 @@ def test_a_run_that_lost_its_claim_never_completes_the_message(bob, segment, smt
     Recipient.objects.filter(pk=row.pk).update(claim="second-run")
     prepared = sending.prepare(campaign)
     channel = sending.transport()
-    outcome = sending.send_one(prepared, claimed, "first-run", channel, "noreply@localhost", "Tribu <noreply@localhost>")
+    outcome = sending.send_one(
+        prepared, claimed, "first-run", channel, "noreply@localhost", "Tribu <noreply@localhost>"
+    )
     channel.close()
     assert outcome == "lost"
     assert smtp_server.received == []
@@ -262,9 +271,7 @@ def test_pause_resume_and_cancel(bob, segment, smtp_server, django_capture_on_co
 def test_a_pause_during_a_run_puts_the_unsent_rows_back(bob, segment, smtp_server, monkeypatch):
     members = make_members(120)
     campaign = make_campaign(segment=segment, status=Status.SENDING)
-    Recipient.objects.bulk_create(
-        [Recipient(campaign=campaign, user=m, email=m.email, language="fr") for m in members]
-    )
+    Recipient.objects.bulk_create([Recipient(campaign=campaign, user=m, email=m.email, language="fr") for m in members])
     real = sending.send_group
     count = {"n": 0}
 
@@ -288,7 +295,7 @@ def test_send_a_test_to_myself(bob, segment, smtp_server, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         actions.send_test(bob, campaign)
     (message,) = smtp_server.received
-    parsed, text, html = _parts(message)
+    _parsed, text, html = _parts(message)
     assert message["To"] == bob.email and _subject(message).startswith("[Test]")
     assert "https://example.com/programme" in html and "Bonjour" in text
     assert not Recipient.objects.exists()

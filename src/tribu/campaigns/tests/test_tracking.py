@@ -32,12 +32,13 @@ def test_following_a_link_in_the_email_counts_a_click_and_reaches_the_page(clien
     assert response.status_code == 200 and response["Content-Type"] == "image/gif"
     recipient = Recipient.objects.get(campaign=campaign, user=members[0])
     assert set(TrackingEvent.objects.filter(recipient=recipient).values_list("kind", flat=True)) == {
-        EventKind.CLICK, EventKind.OPEN
+        EventKind.CLICK,
+        EventKind.OPEN,
     }
 
 
 def test_forged_tokens_and_links_of_another_campaign_lead_nowhere(client, segment, smtp_server):
-    campaign, members = _sent_campaign(segment)
+    campaign, _members = _sent_campaign(segment)
     other = make_campaign(name="Autre", segment=segment)
     foreign = Link.objects.create(campaign=other, url="https://evil.example/phish")
     recipient = Recipient.objects.filter(campaign=campaign).first()
