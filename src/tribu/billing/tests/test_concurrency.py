@@ -98,3 +98,31 @@ def test_two_schedulers_at_once_send_each_reminder_once(mia, anna):
     assert all(isinstance(o, dict) for o in outcomes), outcomes
     assert RenewalReminder.objects.count() == 2
     assert sum(o["sent"] for o in outcomes) == 2
+
+
+def test_two_staff_clicking_remind_at_once_send_one_reminder(alice, bob, mia):
+    set_organisation()
+    tier = make_tier("premium", name_fr="Premium", price_cents=12000)
+    membership = make_membership(tier=tier, user=mia, ends_on=timezone.localdate() + timedelta(days=5))
+    outcomes = race([lambda: actions.send_manual_reminder(alice, membership),
+                     lambda: actions.send_manual_reminder(bob, membership)])
+    assert RenewalReminder.objects.filter(kind="manual").count() == 1
+    assert sum(isinstance(o, actions.ReminderTooSoon) for o in outcomes) == 1
+
+
+def test_two_contacts_renewing_their_company_at_once_get_one_invoice(anna, mia):
+    from tribu.payments.models import Payment
+
+    from .conftest import attach, make_company
+
+    set_organisation()
+    tier = make_tier("entreprise", name_fr="Entreprise", price_cents=45000, seats=3)
+    company = make_company("La Forge")
+    attach(company, anna, minutes_ago=5, contact=True)
+    attach(company, mia, minutes_ago=3, contact=True)
+    make_membership(tier=tier, company=company, ends_on=timezone.localdate() + timedelta(days=5))
+    outcomes = race([lambda: actions.request_company_renewal(anna, company),
+                     lambda: actions.request_company_renewal(mia, company)])
+    assert all(isinstance(o, Document) for o in outcomes), outcomes
+    assert Payment.objects.filter(company=company).count() == 1
+    assert Document.objects.filter(kind="invoice").count() == 1
