@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from tribu.core.activity import record
 
-from . import policies
+from . import policies, queries
 from .models import (
     LEADING_ROLES,
     CreationMode,
@@ -159,6 +159,7 @@ def create_group(actor: Any, *, owner: Any = None, tiers: Iterable[Any] = (), **
         group.save(update_fields=["path", "depth", "effective_visibility", "effective_guests"])
         if tiers:
             group.required_tiers.set(list(tiers))
+            transaction.on_commit(queries.forget_restricted)
         GroupMembership.objects.create(group=group, user=owner, role=Role.OWNER, source=Source.MANUAL)
         Group.objects.filter(pk=group.pk).update(member_count=1)
         group.member_count = 1
@@ -202,6 +203,8 @@ def update_group(actor: Any, group: Group, values: dict[str, Any], tiers: Iterab
         if tiers_changed:
             group.required_tiers.set(list(tiers or []))
             changed.append("required_tiers")
+        if {"path", "required_tiers", "restriction_mode"} & set(changed):
+            transaction.on_commit(queries.forget_restricted)
         record(actor, "group.updated", group, group=group, name=group.name,
                fields=[c for c in changed if c not in ("path", "depth", "effective_visibility", "effective_guests")])
     return changed
@@ -232,6 +235,7 @@ def delete_group(actor: Any, group: Group) -> None:
     with transaction.atomic():
         record(actor, "group.deleted", None, audit=True, name=group.name, group_id_was=group.pk)
         group.delete()
+        transaction.on_commit(queries.forget_restricted)
 
 
 # ---------------------------------------------------------------- membership

@@ -116,4 +116,7 @@ def populate(faker: Any, now: datetime) -> str:
                         for q in group.join_questions])
         for group in Group.objects.filter(slug__in=by_slug).annotate(n=Count("memberships")):
             Group.objects.filter(pk=group.pk).update(member_count=group.n)
+    from .queries import forget_restricted
+
+    transaction.on_commit(forget_restricted)
     return f"{created} groups"

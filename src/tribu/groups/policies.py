@@ -50,6 +50,7 @@ class Viewer:
     team: bool = False
     guest: bool = False
     roles: dict[int, str] = field(default_factory=dict)  # group id → role
+    levels: dict[int, str] = field(default_factory=dict)  # group id → notification level
     lead_paths: tuple[str, ...] = ()  # paths of the groups the user owns or animates
 
 
@@ -65,11 +66,13 @@ def viewer(user: Any) -> Viewer:
     from .models import GroupMembership
 
     roles: dict[int, str] = {}
+    levels: dict[int, str] = {}
     lead: list[str] = []
-    for group_id, role, path in GroupMembership.objects.filter(user_id=user.pk).values_list(
-        "group_id", "role", "group__path"
+    for group_id, role, level, path in GroupMembership.objects.filter(user_id=user.pk).values_list(
+        "group_id", "role", "notification_level", "group__path"
     ):
         roles[group_id] = role
+        levels[group_id] = level
         if role in LEADING_ROLES:
             lead.append(path)
     result = Viewer(
@@ -77,6 +80,7 @@ def viewer(user: Any) -> Viewer:
         team=core_policies.is_team(user),
         guest=user.role == UserRole.GUEST,
         roles=roles,
+        levels=levels,
         lead_paths=tuple(lead),
     )
     setattr(user, VIEWER_ATTR, result)

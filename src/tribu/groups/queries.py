@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import Left
 from django.http import Http404
 
 from tribu.memberships import access
@@ -35,22 +37,52 @@ PAGE_SIZE = 24
 MEMBERS_PAGE_SIZE = 50
 
 
+RESTRICTED_CACHE_KEY = "groups:tier-restricted:v1"
+
+
+def restricted_groups() -> list[tuple[str, str, frozenset[int]]]:
+    """Every tier-restricted group as (path, mode, tier ids), from the cache (forgotten by the actions
+    that change a group's tiers, mode or place in the tree). Usually a handful of rows."""
+    rows = cache.get(RESTRICTED_CACHE_KEY)
+    if rows is None:
+        through = Group.required_tiers.through
+        by_group: dict[int, set[int]] = {}
+        for group_id, tier_id in through.objects.values_list("group_id", "tier_id"):
+            by_group.setdefault(group_id, set()).add(tier_id)
+        rows = [
+            (path, mode, frozenset(by_group[pk]))
+            for pk, path, mode in Group.objects.filter(pk__in=list(by_group)).order_by().values_list(
+                "pk", "path", "restriction_mode")
+        ]
+        cache.set(RESTRICTED_CACHE_KEY, rows, 300)
+    return rows
+
+
+def forget_restricted() -> None:
+    cache.delete(RESTRICTED_CACHE_KEY)
+
+
 def _restricted_paths(user: Any, *, hidden_only: bool) -> list[str]:
     """Paths of the tier-restricted groups closed to ``user`` (their subtrees are closed too)."""
-    rows = Group.objects.filter(required_tiers__isnull=False)
-    if hidden_only:
-        rows = rows.filter(restriction_mode=RestrictionMode.HIDDEN)
+    rows = [r for r in restricted_groups() if not hidden_only or r[1] == RestrictionMode.HIDDEN]
+    if not rows:
+        return []
     mine = access.effective_tier_ids(user)
-    if mine:
-        rows = rows.exclude(required_tiers__in=mine)
-    return sorted(set(rows.values_list("path", flat=True)))
+    return sorted({path for path, _mode, tiers in rows if not tiers & mine})
 
 
-def _insider_q(v: policies.Viewer) -> Q:
-    q = Q(pk__in=list(v.roles)) if v.roles else Q(pk__in=[])
-    for path in v.lead_paths:
-        q |= Q(path__startswith=path)
-    return q
+def _in_subtrees(paths: list[str]) -> tuple[dict[str, Any], Q]:
+    """Rows inside any of these subtrees: their path starts with one of ``paths``. Paths are grouped by
+    length, so the test is one ``left(path, n) IN (...)`` per depth (hash lookups), not one ``LIKE``
+    per subtree: the cost does not grow with the number of subtrees."""
+    by_length: dict[int, set[str]] = {}
+    for path in paths:
+        by_length.setdefault(len(path), set()).add(path)
+    aliases = {f"prefix_{n}": Left("path", n) for n in by_length}
+    q = Q(pk__in=[])
+    for n, prefixes in sorted(by_length.items()):
+        q |= Q(**{f"prefix_{n}__in": sorted(prefixes)})
+    return aliases, q
 
 
 def _filtered(user: Any, visibilities: list[str], *, hidden_only: bool) -> QuerySet[Group]:
@@ -63,9 +95,13 @@ def _filtered(user: Any, visibilities: list[str], *, hidden_only: bool) -> Query
     open_q = Q(effective_visibility__in=visibilities)
     if v.guest:
         open_q &= Q(effective_guests=True)
-    for path in _restricted_paths(user, hidden_only=hidden_only):
-        open_q &= ~Q(path__startswith=path)
-    return groups.filter(open_q | _insider_q(v))
+    closed = _restricted_paths(user, hidden_only=hidden_only)
+    closed_aliases, closed_q = _in_subtrees(closed)
+    if closed:
+        open_q &= ~closed_q
+    lead_aliases, lead_q = _in_subtrees(list(v.lead_paths))
+    insider_q = Q(pk__in=list(v.roles)) | lead_q if v.roles else lead_q
+    return groups.alias(**{**closed_aliases, **lead_aliases}).filter(open_q | insider_q)
 
 
 def visible_groups(user: Any) -> QuerySet[Group]:
@@ -83,21 +119,19 @@ def readable_groups(user: Any) -> QuerySet[Group]:
 
 
 def load_ancestors(group: Group) -> list[Group]:
+    """The group's ancestors, root first, with the tiers of the group and of every ancestor: two
+    queries at most whatever the depth (the ids come from the path)."""
     ids = group.ancestor_ids()
-    if not ids:
-        group._ancestors = []  # type: ignore[attr-defined]
-        return []
-    rows = {g.pk: g for g in Group.objects.filter(pk__in=ids).prefetch_related("required_tiers")}
+    rows = {g.pk: g for g in Group.objects.filter(pk__in=ids)} if ids else {}
     group._ancestors = [rows[i] for i in ids if i in rows]  # type: ignore[attr-defined]
+    prefetch_related_objects([group, *group._ancestors], "required_tiers")  # type: ignore[attr-defined]
     return group._ancestors  # type: ignore[attr-defined]
 
 
 def group_for(user: Any, slug: str) -> Group:
     """The group at ``slug`` if ``user`` may know it exists, else ``Http404`` (same answer for a
     group that does not exist and one they may not see). Ancestors are loaded for the breadcrumbs."""
-    group = (
-        Group.objects.select_related("type", "parent").prefetch_related("required_tiers").filter(slug=slug).first()
-    )
+    group = Group.objects.select_related("type").filter(slug=slug).first()
     if group is None:
         raise Http404
     load_ancestors(group)
@@ -166,10 +200,19 @@ def group_types() -> list[GroupType]:
 
 
 def sub_groups(user: Any, group: Group) -> list[Group]:
-    return list(
-        visible_groups(user).filter(parent=group, archived_at__isnull=True).select_related("type")
-        .order_by("name")[:100]
+    """The sub-groups ``user`` may know of, decided by ``policies`` on rows that inherit the loaded
+    ancestors: one query (two when some exist), whatever the depth."""
+    children = list(
+        Group.objects.filter(parent=group, archived_at__isnull=True).select_related("type").order_by("name")[:100]
     )
+    if not children:
+        return []
+    prefetch_related_objects(children, "required_tiers")
+    ancestors = getattr(group, "_ancestors", None)
+    lineage = [*(ancestors if ancestors is not None else load_ancestors(group)), group]
+    for child in children:
+        child._ancestors = lineage  # type: ignore[attr-defined]
+    return [c for c in children if policies.knows_exists(user, c)]
 
 
 def members(group: Group, q: str = "") -> QuerySet[GroupMembership]:

@@ -123,8 +123,11 @@ def _page(request: HttpRequest, group: Group, tab: str, extra: dict[str, Any], s
     from tribu.memberships.access import Access
 
     user = request.user
-    membership = GroupMembership.objects.filter(group=group, user=user).first() if policies.is_member(
-        user, group) else None
+    viewer = policies.viewer(user)
+    membership = (
+        {"role": viewer.roles[group.pk], "notification_level": viewer.levels[group.pk]}
+        if group.pk in viewer.roles else None
+    )
     context = {
         "group": group,
         "tab": tab,

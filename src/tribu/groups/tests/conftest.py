@@ -27,6 +27,9 @@ def make_group(name: str, *, visibility: str = "public", parent: Any = None, own
     group.save()
     if tiers:
         group.required_tiers.set(list(tiers))
+        from tribu.groups.queries import forget_restricted
+
+        forget_restricted()
     if owner is not None:
         GroupMembership.objects.create(group=group, user=owner, role="owner")
         Group.objects.filter(pk=group.pk).update(member_count=1)
