@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tribu.memberships.models import Tier
 
@@ -20,7 +21,7 @@ MAX_EXPORT_DAYS = 3 * 366
 class RenewalFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Show"), required=False,
-        choices=[("", _("All")), ("due", _("Due soon")), ("overdue", _("Overdue (grace period)")),
+        choices=[("", _("All situations")), ("due", _("Due soon")), ("overdue", _("Overdue (grace period)")),
                  ("lapsed", _("Lapsed"))],
     )
     days = forms.IntegerField(label=_("Due within (days)"), required=False, min_value=1, max_value=366, initial=30)
@@ -43,8 +44,10 @@ class RenewalFilterForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To (included)"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=pgettext_lazy("date range", "From"),
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=pgettext_lazy("date range", "To (included)"),
+                          widget=forms.DateInput(attrs={"type": "date"}))
     language = forms.ChoiceField(label=_("Column headers"), choices=[("fr", _("French")), ("en", _("English"))])
     dialect = forms.ChoiceField(
         label=_("Number format"),
