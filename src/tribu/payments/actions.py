@@ -382,11 +382,16 @@ def update_settings(actor: Any, **values: Any) -> PaymentSettings:
 # --- Stripe's word (called by webhooks.py, inside the event's transaction) ------------------------------
 
 
-def mark_paid(payment: Payment, *, amount_cents: int | None = None, ends_on: Any = None,
+def mark_paid(payment: Payment, *, amount_cents: int | None = None, ends_on: Any = None, locked: bool = False,
               **stripe_ids: str) -> bool:
-    """A card payment Stripe confirmed: paid once, whatever the number of deliveries."""
-    locked = Payment.objects.select_for_update(of=("self",)).select_related("user", "company", "tier").get(
-        pk=payment.pk)
+    """A card payment Stripe confirmed: paid once, whatever the number of deliveries. ``locked``: the
+    caller already holds the payment's row lock (and passes that fresh row)."""
+    if locked:
+        payment_row = payment
+    else:
+        payment_row = Payment.objects.select_for_update(of=("self",)).select_related(
+            "user", "company", "tier").get(pk=payment.pk)
+    locked = payment_row
     for key, value in stripe_ids.items():
         if value and not getattr(locked, key):
             setattr(locked, key, value)

@@ -92,14 +92,21 @@ def _origin(subscription: dict[str, Any]) -> Payment | None:
 # --- Checkout ------------------------------------------------------------------------------------------
 
 
+def _locked_by_reference(reference: str, session_id: str) -> Payment | None:
+    rows = Payment.objects.select_for_update(of=("self",)).select_related("user", "company", "tier")
+    found = rows.filter(reference=reference).first() if reference else None
+    if found is None and session_id:
+        found = rows.filter(stripe_checkout_session=session_id).first()
+    return found
+
+
 def checkout_completed(session: dict[str, Any]) -> None:
     metadata = session.get("metadata") or {}
-    payment = _payment_by_reference(str(metadata.get("reference") or session.get("client_reference_id") or ""),
-                                    stripe_checkout_session=str(session.get("id") or ""))
+    payment = _locked_by_reference(str(metadata.get("reference") or session.get("client_reference_id") or ""),
+                                   str(session.get("id") or ""))
     if payment is None:
         log.info("Checkout session %s is not one of ours", session.get("id"))
         return
-    payment = _lock(payment)
     ids = {"stripe_checkout_session": str(session.get("id") or ""),
            "stripe_customer": gateway.id_of(session.get("customer"))}
     if session.get("mode") == "subscription":
@@ -115,7 +122,7 @@ def checkout_completed(session: dict[str, Any]) -> None:
     if session.get("payment_status") in ("paid", "no_payment_required"):
         ids["stripe_payment_intent"] = gateway.payment_intent_of(session)
         total = session.get("amount_total")
-        actions.mark_paid(payment, amount_cents=int(total) if total is not None else None, **ids)
+        actions.mark_paid(payment, amount_cents=int(total) if total is not None else None, locked=True, **ids)
     else:  # a delayed method: ``checkout.session.async_payment_succeeded`` follows
         _store_ids(payment, ids)
 
