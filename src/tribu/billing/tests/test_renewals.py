@@ -174,3 +174,31 @@ def test_the_renew_link_goes_where_the_holder_can_pay(mia, premium, entreprise, 
     company = make_company("La Forge")
     assert renewals.renew_url(make_membership(tier=entreprise, company=company,
                                               ends_on=today)) == reverse("billing:company_renew")
+
+
+def test_with_the_lifecycle_a_member_is_reminded_loses_access_and_shows_as_lapsed(
+    mia, premium, today, smtp_server, django_capture_on_commit_callbacks
+):
+    """The memberships lifecycle moves the membership to grace then expiry; billing only reminds and lists."""
+    from tribu.billing import queries
+    from tribu.memberships import lifecycle
+
+    premium.grace_days = 10
+    premium.save(update_fields=["grace_days"])
+    membership = make_membership(tier=premium, user=mia, ends_on=today)
+    states = {}
+    for day in (0, 7, 11):
+        moment = today + timedelta(days=day)
+        with django_capture_on_commit_callbacks(execute=True):
+            lifecycle.run(moment)
+            renewals.run(moment)
+        membership.refresh_from_db()
+        states[day] = membership.status
+        rows = list(queries.renewals(queries.RenewalFilters(), today=moment))
+        queries.attach_last_reminders(rows)
+        assert [m.renewal_state for m in rows] == [{"active": "due", "grace": "overdue",
+                                                    "expired": "lapsed"}[membership.status]]
+    assert states == {0: "active", 7: "grace", 11: "expired"}
+    assert list(RenewalReminder.objects.order_by("offset_days").values_list("offset_days", flat=True)) == [0, 7]
+    mia.refresh_from_db()
+    assert premium.pk not in effective_tier_ids(mia)
