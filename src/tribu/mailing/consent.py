@@ -258,9 +258,12 @@ def preferences_url(user: Any) -> str:
 
 
 def unsubscribe_mailbox() -> str:
-    """The address that takes ``mailto:`` unsubscribe requests (``MAILING_UNSUBSCRIBE_EMAIL``, or the
-    sender's address); ``tribu mailing_inbound`` reads what arrives there."""
-    configured = getattr(settings, "MAILING_UNSUBSCRIBE_EMAIL", "")
+    """The address that takes ``mailto:`` unsubscribe requests (the ``MAILING_UNSUBSCRIBE_EMAIL`` setting
+    or the ``TRIBU_UNSUBSCRIBE_EMAIL`` environment variable, else the sender's address);
+    ``tribu mailing_inbound`` reads what arrives there."""
+    import os
+
+    configured = getattr(settings, "MAILING_UNSUBSCRIBE_EMAIL", "") or os.environ.get("TRIBU_UNSUBSCRIBE_EMAIL", "")
     return normalise(configured or settings.DEFAULT_FROM_EMAIL)
 
 
