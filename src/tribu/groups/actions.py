@@ -159,6 +159,7 @@ def create_group(actor: Any, *, owner: Any = None, tiers: Iterable[Any] = (), **
         group.save(update_fields=["path", "depth", "effective_visibility", "effective_guests"])
         if tiers:
             group.required_tiers.set(list(tiers))
+            queries.forget_restricted()
             transaction.on_commit(queries.forget_restricted)
         GroupMembership.objects.create(group=group, user=owner, role=Role.OWNER, source=Source.MANUAL)
         Group.objects.filter(pk=group.pk).update(member_count=1)
@@ -204,6 +205,7 @@ def update_group(actor: Any, group: Group, values: dict[str, Any], tiers: Iterab
             group.required_tiers.set(list(tiers or []))
             changed.append("required_tiers")
         if {"path", "required_tiers", "restriction_mode"} & set(changed):
+            queries.forget_restricted()
             transaction.on_commit(queries.forget_restricted)
         record(actor, "group.updated", group, group=group, name=group.name,
                fields=[c for c in changed if c not in ("path", "depth", "effective_visibility", "effective_guests")])

@@ -37,7 +37,7 @@ from tribu.accounts.models import Role as UserRole
 from tribu.core import policies as core_policies
 from tribu.memberships import access
 
-from .models import LEADING_ROLES, Role, Visibility
+from .models import LEADING_ROLES, PATH_WIDTH, Role, Visibility
 
 VIEWER_ATTR = "_tribu_group_viewer"
 
@@ -121,21 +121,21 @@ def _insider(v: Viewer, user: Any, group: Any) -> bool:
     return group.pk in v.roles or any(group.path.startswith(p) for p in v.lead_paths)
 
 
-def _ancestors(group: Any) -> list[Any]:
-    """The group's ancestors (loaded once and kept on the object by ``queries``; loaded here otherwise)."""
-    cached = getattr(group, "_ancestors", None)
-    if cached is None:
-        from . import queries
-
-        cached = queries.load_ancestors(group)
-    return cached
-
-
 def tier_access(user: Any, group: Any) -> access.Access:
-    """The strictest tier decision over the group and its ancestors."""
+    """The strictest tier decision over the group and its ancestors (their rules are found by path
+    prefix in the cached list of tier-restricted groups: no query)."""
+    from . import queries
+
+    rules = queries.restriction_rules()
     worst = access.Access.ALLOWED
-    for node in [*_ancestors(group), group]:
-        decision = access.decide(user, node)
+    if not rules:
+        return worst
+    step = PATH_WIDTH + 1
+    for end in range(step, len(group.path) + 1, step):
+        rule = rules.get(group.path[:end])
+        if rule is None:
+            continue
+        decision = access.decide_rule(user, rule)
         if decision == access.Access.HIDDEN:
             return decision
         if decision == access.Access.TEASER:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Left
 from django.http import Http404
 
@@ -60,6 +60,11 @@ def restricted_groups() -> list[tuple[str, str, frozenset[int]]]:
 
 def forget_restricted() -> None:
     cache.delete(RESTRICTED_CACHE_KEY)
+
+
+def restriction_rules() -> dict[str, access.Rule]:
+    """The tier rule of every tier-restricted group, by path (from the cache: no query most of the time)."""
+    return {path: access.Rule(tiers, mode) for path, mode, tiers in restricted_groups()}
 
 
 def _restricted_paths(user: Any, *, hidden_only: bool) -> list[str]:
@@ -119,12 +124,11 @@ def readable_groups(user: Any) -> QuerySet[Group]:
 
 
 def load_ancestors(group: Group) -> list[Group]:
-    """The group's ancestors, root first, with the tiers of the group and of every ancestor: two
-    queries at most whatever the depth (the ids come from the path)."""
+    """The group's ancestors, root first: one query whatever the depth (the ids come from the path),
+    none for a top-level group."""
     ids = group.ancestor_ids()
     rows = {g.pk: g for g in Group.objects.filter(pk__in=ids)} if ids else {}
     group._ancestors = [rows[i] for i in ids if i in rows]  # type: ignore[attr-defined]
-    prefetch_related_objects([group, *group._ancestors], "required_tiers")  # type: ignore[attr-defined]
     return group._ancestors  # type: ignore[attr-defined]
 
 
@@ -134,9 +138,9 @@ def group_for(user: Any, slug: str) -> Group:
     group = Group.objects.select_related("type").filter(slug=slug).first()
     if group is None:
         raise Http404
-    load_ancestors(group)
     if not policies.knows_exists(user, group):
         raise Http404
+    load_ancestors(group)
     return group
 
 
@@ -149,11 +153,10 @@ def group_by_id_for(user: Any, group_id: int) -> Group:
 
 def breadcrumbs(user: Any, group: Group) -> list[dict[str, Any]]:
     """Ancestors root first; the ones ``user`` may not know of are shown without name."""
-    crumbs = []
-    for node in getattr(group, "_ancestors", None) or load_ancestors(group):
-        node._ancestors = [a for a in group._ancestors if a.depth < node.depth]  # type: ignore[attr-defined]
-        crumbs.append({"group": node, "visible": policies.knows_exists(user, node)})
-    return [c for c in crumbs if c["visible"]]
+    ancestors = getattr(group, "_ancestors", None)
+    if ancestors is None:
+        ancestors = load_ancestors(group)
+    return [{"group": node} for node in ancestors if policies.knows_exists(user, node)]
 
 
 # --- listings -------------------------------------------------------------------------------------
@@ -200,18 +203,11 @@ def group_types() -> list[GroupType]:
 
 
 def sub_groups(user: Any, group: Group) -> list[Group]:
-    """The sub-groups ``user`` may know of, decided by ``policies`` on rows that inherit the loaded
-    ancestors: one query (two when some exist), whatever the depth."""
+    """The sub-groups ``user`` may know of, decided by ``policies`` on the rows: one query whatever
+    the depth (the rules need no ancestor row: inherited settings are on the row, tiers by path)."""
     children = list(
         Group.objects.filter(parent=group, archived_at__isnull=True).select_related("type").order_by("name")[:100]
     )
-    if not children:
-        return []
-    prefetch_related_objects(children, "required_tiers")
-    ancestors = getattr(group, "_ancestors", None)
-    lineage = [*(ancestors if ancestors is not None else load_ancestors(group)), group]
-    for child in children:
-        child._ancestors = lineage  # type: ignore[attr-defined]
     return [c for c in children if policies.knows_exists(user, c)]
 
 

@@ -128,6 +128,7 @@ def _page(request: HttpRequest, group: Group, tab: str, extra: dict[str, Any], s
         {"role": viewer.roles[group.pk], "notification_level": viewer.levels[group.pk]}
         if group.pk in viewer.roles else None
     )
+    teaser = policies.tier_access(user, group) == Access.TEASER and group.pk not in viewer.roles
     context = {
         "group": group,
         "tab": tab,
@@ -141,8 +142,8 @@ def _page(request: HttpRequest, group: Group, tab: str, extra: dict[str, Any], s
         "can_approve": policies.can_approve(user, group),
         "can_invite": policies.can_invite(user, group),
         "can_export": policies.can_export_members(user, group),
-        "teaser": policies.tier_access(user, group) == Access.TEASER and not policies.is_member(user, group),
-        "tiers": list(group.required_tiers.all()),
+        "teaser": teaser,
+        "tiers": list(group.required_tiers.all()) if teaser else [],
         "pending_request": queries.my_pending_request(user, group),
         "levels": NotificationLevel.choices,
         "sub_groups": queries.sub_groups(user, group),
