@@ -6,7 +6,7 @@ same document always gives the same text. Invoices, receipts and credit notes sh
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -22,6 +22,8 @@ from tribu.memberships.money import NBSP, NNBSP, format_money
 
 from .models import Document, DocumentKind
 from .words import amount_in_words_fr
+
+PAYMENT_TERM_DAYS = 30
 
 
 def _money(cents: int, currency: str, lang: str) -> str:
@@ -176,11 +178,16 @@ def _render_commercial(document: Document) -> bytes:
         story.append(_p(seller["vat_mention"], s["n"]))
     method = method_label(document.payment_method)
     if document.kind == DocumentKind.INVOICE and not document.paid_at:
-        story.append(_p(_("Amount due. Payment reference to quote: %(reference)s.") % {
-            "reference": document.payment_reference}, s["n"]))
+        due = timezone.localtime(document.issued_at).date() + timedelta(days=PAYMENT_TERM_DAYS)
+        story.append(_p(_("Amount due by %(date)s. Payment reference to quote: %(reference)s.") % {
+            "date": _date(due), "reference": document.payment_reference}, s["n"]))
         if seller.get("iban"):
             story.append(_p(_("Bank transfer to IBAN %(iban)s, BIC %(bic)s.") % {
                 "iban": seller["iban"], "bic": seller.get("bic") or "—"}, s["n"]))
+        if buyer.get("kind") == "company":
+            story.append(_p(_("Late payment: penalties at three times the legal interest rate and a fixed "
+                              "recovery fee of 40 euros (articles L441-10 and D441-5 of the French commercial "
+                              "code)."), s["small"]))
     elif document.kind == DocumentKind.CREDIT_NOTE:
         story.append(_p(_("Refunded by the original payment method: %(method)s.") % {"method": method}, s["n"]))
     else:
@@ -199,8 +206,10 @@ def _render_tax_receipt(document: Document) -> bytes:
     article = seller.get("tax_receipt_article") or "200"
     story: list[Any] = [
         _p(title_of(document), s["title"]),
-        _p(_("Receipt for donations to certain organisations of general interest (cerfa No. 11580), "
-             "articles %(articles)s of the French tax code (CGI).") % {"articles": article}, s["n"]),
+        _p((_("Receipt for donations to certain organisations of general interest (cerfa No. 11580), "
+              "articles %(articles)s of the French tax code (CGI).") if "," in article else
+            _("Receipt for donations to certain organisations of general interest (cerfa No. 11580), "
+              "article %(articles)s of the French tax code (CGI).")) % {"articles": article}, s["n"]),
         Spacer(1, 6 * mm),
         _p(_("Beneficiary of the donation"), s["h"]),
         _p("\n".join(_seller_lines(seller)), s["n"]),

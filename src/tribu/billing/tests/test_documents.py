@@ -99,7 +99,7 @@ def test_a_donation_gets_a_tax_receipt_with_the_amount_in_words_when_the_organis
     text = pdf_text(pdf.render(doc))
     assert "cent vingt euros et cinquante centimes" in text
     assert "120,50 €" in text
-    assert "11580" in text and "200" in text
+    assert "11580" in text and "article 200 du code général des impôts" in text
     assert "Mia Membre" in text and "Claire Dupont" in text and "Soutien aux apiculteurs" in text
 
 
@@ -123,6 +123,15 @@ def test_an_invoice_for_a_payment_still_due_shows_the_bank_details(mia):
     assert actions.issue_invoice(mia, payment).pk == doc.pk
     text = pdf_text(pdf.render(doc))
     assert doc.number.startswith("F-") and "FR7630006000011234567890189" in text and payment.reference in text
+    assert "Amount due by" in text or "Montant dû avant le" in text
+
+
+def test_a_company_invoice_carries_the_late_payment_mentions(org, french):
+    company = make_company("La Forge")
+    doc = actions.issue_invoice(None, make_payment(company=company, status="pending", amount_cents=45000))
+    text = pdf_text(pdf.render(doc))
+    assert "La Forge" in text and "450,00 €" in text and "Montant dû avant le" in text
+    assert "40 euros" in text and "L441-10" in text
 
 
 def test_the_snapshot_does_not_change_when_the_organisation_does(org, mia):
