@@ -14,6 +14,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", views.feed, name="feed"),
     path("ticket/<str:code>/", views.ticket, name="ticket"),
     path("ticket/<str:code>/feedback/", views.feedback, name="feedback"),
+    path("ticket/<str:code>/pay/", views.pay, name="pay"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/event.ics", views.event_ics, name="ics"),
     path("<slug:slug>/register/", views.register, name="register"),

@@ -129,9 +129,16 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "google_url": ics.google_url(event),
         "outlook_url": ics.outlook_url(event),
         "is_public": policies.is_public(event),
+        "card_payments": _card_payments(),
         **extras,
     }
     return render(request, "events/detail.html", context)
+
+
+def _card_payments() -> bool:
+    from tribu.payments import gateway
+
+    return gateway.is_configured()
 
 
 def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
@@ -237,6 +244,21 @@ def ticket(request: HttpRequest, code: str) -> HttpResponse:
     qr = segno.make(registration.code, error="m").svg_inline(scale=6, dark="#111827", light="#ffffff")
     return render(request, "events/ticket.html", {"registration": registration, "event": registration.event,
                                                   "qr": qr})
+
+
+@require_POST
+def pay(request: HttpRequest, code: str) -> HttpResponse:
+    """Pay a ticket awaiting payment by card (Stripe Checkout)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    registration = _own_ticket(request, code)
+    back = request.build_absolute_uri(event_url(registration.event))
+    try:
+        url = actions.card_checkout_url(request.user, registration, success_url=back, cancel_url=back)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("events:detail", slug=registration.event.slug)
+    return redirect(url)
 
 
 def feedback(request: HttpRequest, code: str) -> HttpResponse:
