@@ -202,3 +202,19 @@ def test_with_the_lifecycle_a_member_is_reminded_loses_access_and_shows_as_lapse
     assert list(RenewalReminder.objects.order_by("offset_days").values_list("offset_days", flat=True)) == [0, 7]
     mia.refresh_from_db()
     assert premium.pk not in effective_tier_ids(mia)
+
+
+def test_an_english_speaking_member_gets_the_reminder_in_english_with_both_parts(
+    mia, premium, today, smtp_server, django_capture_on_commit_callbacks
+):
+    mia.language = "en"
+    mia.save(update_fields=["language"])
+    make_membership(tier=premium, user=mia, ends_on=today - timedelta(days=7), status="grace")
+    run(django_capture_on_commit_callbacks, today)
+    message = smtp_server.received[0]
+    assert subject_of(message) == "Your « Premium » membership has ended: renew it"
+    parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in message.walk()
+             if not p.is_multipart()}
+    assert "You keep your access until" in parts["text/plain"] and "Renew now:" in parts["text/plain"]
+    assert ">Renew now</a>" in parts["text/html"]
+    assert "$" not in parts["text/plain"] and "€120.00" in parts["text/plain"]
