@@ -283,3 +283,18 @@ def test_the_member_sees_on_their_preferences_that_email_is_stopped(client, mia)
     handle_inbound(_dsn("mia@example.org"))
     page = client.get(consent.preferences_url(mia).split("8000", 1)[1])
     assert "Les envois vers cette adresse sont suspendus" in page.content.decode()
+
+
+def test_the_record_of_skipped_emails_is_kept_90_days(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tribu.mailing.jobs import forget_skipped_emails
+
+    old = SkippedEmail.objects.create(email="a@example.org", subject="Old", reason="manual")
+    recent = SkippedEmail.objects.create(email="a@example.org", subject="Recent", reason="manual")
+    SkippedEmail.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=91))
+    assert forget_skipped_emails() == 1
+    assert forget_skipped_emails() == 0
+    assert list(SkippedEmail.objects.values_list("pk", flat=True)) == [recent.pk]
