@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 LANGUAGES = ("fr", "en")
 
@@ -21,12 +22,12 @@ class Kind(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SCHEDULED = "scheduled", _("Scheduled")
-    SENDING = "sending", _("Sending")
-    PAUSED = "paused", _("Paused")
-    SENT = "sent", _("Sent")
-    CANCELLED = "cancelled", _("Cancelled")
+    DRAFT = "draft", pgettext_lazy("campaign", "Draft")
+    SCHEDULED = "scheduled", pgettext_lazy("campaign", "Scheduled")
+    SENDING = "sending", pgettext_lazy("campaign", "Sending")
+    PAUSED = "paused", pgettext_lazy("campaign", "Paused")
+    SENT = "sent", pgettext_lazy("campaign", "Sent")
+    CANCELLED = "cancelled", pgettext_lazy("campaign", "Cancelled")
 
 
 class BlockType(models.TextChoices):
@@ -124,12 +125,12 @@ class Link(models.Model):
 
 
 class RecipientStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    SENDING = "sending", _("Being sent")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    SKIPPED = "skipped", _("Skipped")
-    CANCELLED = "cancelled", _("Cancelled")
+    QUEUED = "queued", pgettext_lazy("recipient", "Queued")
+    SENDING = "sending", pgettext_lazy("recipient", "Being sent")
+    SENT = "sent", pgettext_lazy("recipient", "Sent")
+    FAILED = "failed", pgettext_lazy("recipient", "Failed")
+    SKIPPED = "skipped", pgettext_lazy("recipient", "Skipped")
+    CANCELLED = "cancelled", pgettext_lazy("recipient", "Cancelled")
 
 
 class SkipReason(models.TextChoices):
