@@ -105,7 +105,7 @@ def send_templated_email_on_commit(
             "unsubscribe_url": consent.unsubscribe_url(user, topic),
             "preferences_url": consent.preferences_url(user),
         }
-        headers = {**(headers or {}), **consent.list_unsubscribe_headers(user, topic)}
+        headers = {**(headers or {}), **consent.list_unsubscribe_headers(user, topic, url=extra["unsubscribe_url"])}
     parts = render_email(template_prefix, {"user": user, **context}, language_for(user), **extra)
     send_email_on_commit([user.email], headers=headers, **parts)
     return True

@@ -267,10 +267,11 @@ def unsubscribe_mailbox() -> str:
     return normalise(configured or settings.DEFAULT_FROM_EMAIL)
 
 
-def list_unsubscribe_headers(user: Any, topic: str) -> dict[str, str]:
-    """RFC 2369 + RFC 8058 headers for a non-transactional email to ``user`` about ``topic``."""
+def list_unsubscribe_headers(user: Any, topic: str, *, url: str = "") -> dict[str, str]:
+    """RFC 2369 + RFC 8058 headers for a non-transactional email to ``user`` about ``topic`` (pass the
+    ``unsubscribe_url`` already made for the body to skip signing it twice)."""
     token = unsubscribe_token(user, topic)
-    url = settings.SITE_URL + reverse("mailing:unsubscribe", args=[token])
+    url = url or settings.SITE_URL + reverse("mailing:unsubscribe", args=[token])
     value = f"<{url}>"
     mailbox = unsubscribe_mailbox()
     if mailbox:

@@ -4,6 +4,7 @@ an HTML fragment, and the branded HTML layout every email is wrapped in (logo, c
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 import re
 from collections.abc import Iterable, Mapping
@@ -139,6 +140,13 @@ def markdown_to_text(markdown: str) -> str:
     return text.strip() + "\n"
 
 
+@functools.lru_cache(maxsize=64)
+def _render_marked(marked: str) -> str:
+    """The sanitised HTML of a body whose placeholders are markers: the same for every recipient of a
+    campaign, so Markdown runs once per body, not once per message."""
+    return str(render_markdown(marked))
+
+
 def markdown_to_parts(
     markdown: str, context: Mapping[str, Any], *, allowed: Iterable[str] | None = None
 ) -> tuple[str, str]:
@@ -152,7 +160,7 @@ def markdown_to_parts(
     # Render with neutral markers in place of the values, then put the escaped values in.
     markers = {name: f"tribuph{index}x" for index, name in enumerate(values)}
     marked = PLACEHOLDER.sub(lambda m: markers[m.group(1)], markdown or "")
-    inner = str(render_markdown(marked))
+    inner = _render_marked(marked)
     for name, marker in sorted(markers.items(), key=lambda item: -len(item[1])):
         inner = inner.replace(marker, html.escape(values[name], quote=True))
     return text, inner
