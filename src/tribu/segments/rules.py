@@ -139,28 +139,36 @@ def _granting() -> list[str]:
     return [str(s) for s in GRANTING_STATUSES]
 
 
-def _seat_holders(tier_ids: list[int] | None = None) -> Any:
-    """The ids of members a seat of their company's granting membership covers (the first ``seats``
-    attached members by ``joined_at``, as ``memberships.access`` decides): one non-correlated
-    subquery ranking attachments with a window function, which the database computes once."""
-    from tribu.companies.models import CompanyMember
-    from tribu.memberships.models import Membership
+def _ids(qs: Any, column: str = "user_id") -> Q:
+    """``User.pk IN (<qs's column>)``: a non-correlated subquery the database hashes once (or turns
+    into a semi-join), cheaper than a correlated EXISTS when rules are combined with OR or NOT. The
+    column must not be NULL (``NOT IN`` with a NULL matches nothing)."""
+    return Q(pk__in=qs.order_by().values(column))
 
-    seats = Membership.objects.filter(company_id=OuterRef("company_id"), status__in=_granting(), tier__seats__gt=0)
+
+def _seat_holders(tier_ids: list[int] | None = None) -> Any:
+    """The attachments a seat of their company's granting membership covers (the first ``seats``
+    attached members by ``joined_at``, as ``memberships.access`` decides): attachments joined to their
+    company's current membership (one at most, a database constraint) and its tier, ranked by a
+    window function."""
+    from tribu.companies.models import CompanyMember
+
+    current = {"company__memberships__status__in": _granting(), "company__memberships__tier__seats__gt": 0}
     if tier_ids is not None:
-        seats = seats.filter(tier_id__in=tier_ids)
+        current["company__memberships__tier_id__in"] = tier_ids
     return (
-        CompanyMember.objects.annotate(
-            seats=Subquery(seats.order_by("-tier__seats").values("tier__seats")[:1]),
-            rank=Window(RowNumber(), partition_by=[F("company_id")], order_by=[F("joined_at").asc(), F("pk").asc()]),
+        CompanyMember.objects.filter(**current)
+        .annotate(
+            seats=F("company__memberships__tier__seats"),
+            seat_rank=Window(RowNumber(), partition_by=[F("company_id")],
+                             order_by=[F("joined_at").asc(), F("pk").asc()]),
         )
-        .filter(seats__isnull=False, rank__lte=F("seats"))
-        .values("user_id")
+        .filter(seat_rank__lte=F("seats"))
     )
 
 
 def _seat_covered(tier_ids: list[int] | None = None) -> Q:
-    return Q(pk__in=_seat_holders(tier_ids))
+    return _ids(_seat_holders(tier_ids))
 
 
 def _holds(tier_ids: list[int] | None = None) -> Q:
@@ -168,10 +176,10 @@ def _holds(tier_ids: list[int] | None = None) -> Q:
     membership, or a seat of their company's."""
     from tribu.memberships.models import Membership
 
-    own = Membership.objects.filter(user_id=OuterRef("pk"), status__in=_granting())
+    own = Membership.objects.filter(user__isnull=False, status__in=_granting())
     if tier_ids is not None:
         own = own.filter(tier_id__in=tier_ids)
-    return Q(Exists(own)) | _seat_covered(tier_ids)
+    return _ids(own) | _seat_covered(tier_ids)
 
 
 def tier_options() -> list[tuple[Any, str]]:
@@ -205,33 +213,31 @@ def status_options() -> list[tuple[Any, str]]:
 def _status_q(status: str) -> Q:
     from tribu.memberships.models import Membership, MembershipStatus
 
-    mine = Membership.objects.filter(user_id=OuterRef("pk"))
+    mine = Membership.objects.filter(user__isnull=False)
     if status == STATUS_ACTIVE:
         return _holds(None)
     if status == STATUS_GRACE:
-        return Q(Exists(mine.filter(status=MembershipStatus.GRACE)))
+        return _ids(mine.filter(status=MembershipStatus.GRACE))
     if status == STATUS_PENDING:
-        return Q(Exists(mine.filter(status=MembershipStatus.PENDING)))
+        return _ids(mine.filter(status=MembershipStatus.PENDING))
     if status == STATUS_LAPSED:
-        ended = Exists(mine.filter(status__in=[MembershipStatus.EXPIRED, MembershipStatus.CANCELLED]))
-        current = Exists(mine.filter(status__in=[MembershipStatus.PENDING, *_granting()]))
-        return Q(ended) & ~Q(current) & ~_seat_covered(None)
+        ended = _ids(mine.filter(status__in=[MembershipStatus.EXPIRED, MembershipStatus.CANCELLED]))
+        current = _ids(mine.filter(status__in=[MembershipStatus.PENDING, *_granting()]))
+        return ended & ~current & ~_seat_covered(None)
     # never had one: no membership of their own, no seat
-    return ~Q(Exists(mine)) & ~_seat_covered(None)
+    return ~_ids(mine) & ~_seat_covered(None)
 
 
 def build_status(op: str, value: Any, ctx: Context) -> Q:
     from tribu.memberships.models import Membership
 
     if op == "expiring_within":
-        return Q(
-            Exists(
-                Membership.objects.filter(
-                    user_id=OuterRef("pk"),
-                    status__in=_granting(),
-                    ends_on__gte=ctx.today,
-                    ends_on__lte=ctx.today + dt.timedelta(days=int(value)),
-                )
+        return _ids(
+            Membership.objects.filter(
+                user__isnull=False,
+                status__in=_granting(),
+                ends_on__gte=ctx.today,
+                ends_on__lte=ctx.today + dt.timedelta(days=int(value)),
             )
         )
     q = Q()
@@ -252,13 +258,13 @@ def company_options() -> list[tuple[Any, str]]:
 def build_company(op: str, value: Any, ctx: Context) -> Q:
     from tribu.companies.models import CompanyMember
 
-    attached = CompanyMember.objects.filter(user_id=OuterRef("pk"))
+    attached = CompanyMember.objects.all()
     if op in ("in", "not_in"):
-        q = Q(Exists(attached.filter(company_id__in=list(value))))
+        q = _ids(attached.filter(company_id__in=list(value)))
         return q if op == "in" else ~q
     if op == "is_contact":
-        return Q(Exists(attached.filter(is_contact=True)))
-    q = Q(Exists(attached))
+        return _ids(attached.filter(is_contact=True))
+    q = _ids(attached)
     return q if op == "is_set" else ~q
 
 
@@ -275,8 +281,8 @@ def build_tag(op: str, value: Any, ctx: Context) -> Q:
     from tribu.accounts.models import Profile
 
     ids = list(value)
-    q = Q(Exists(Profile.skills.through.objects.filter(profile_id=OuterRef("pk"), tag_id__in=ids))) | Q(
-        Exists(Profile.interests.through.objects.filter(profile_id=OuterRef("pk"), tag_id__in=ids))
+    q = _ids(Profile.skills.through.objects.filter(tag_id__in=ids), "profile_id") | _ids(
+        Profile.interests.through.objects.filter(tag_id__in=ids), "profile_id"
     )
     return q if op == "any_of" else ~q
 
@@ -313,16 +319,16 @@ def build_last_seen(op: str, value: Any, ctx: Context) -> Q:
     seen counts as "not seen for N days"."""
     from tribu.accounts.models import Profile
 
-    profiles = Profile.objects.filter(user_id=OuterRef("pk"))
     if op == "never":
-        return ~Q(Exists(profiles.filter(last_active_at__isnull=False)))
-    q = Q(Exists(profiles.filter(_date_q("last_active_at", "within_days", value, ctx))))
+        return ~_ids(Profile.objects.filter(last_active_at__isnull=False))
+    q = _ids(Profile.objects.filter(_date_q("last_active_at", "within_days", value, ctx)))
     return q if op == "within_days" else ~q
 
 
 def build_activity(op: str, value: Any, ctx: Context) -> Q:
-    """Engagement signals from the activity log (acts the member did themselves). "At least / at most
-    N times" is one grouped, non-correlated subquery (the database counts every member's acts once)."""
+    """Engagement signals from the activity log (acts the member did themselves). "No activity for N
+    days" is a NOT EXISTS on the (actor, time) index; "at least / at most N times" one grouped,
+    non-correlated subquery (the database counts every member's acts once)."""
     from tribu.core.models import Activity
 
     if op in ("none_for_days", "any_within_days"):
@@ -335,13 +341,9 @@ def build_activity(op: str, value: Any, ctx: Context) -> Q:
     if days is not None:
         acts = acts.filter(created_at__gte=ctx.days_ago(int(days)))
     threshold = minimum + 1 if op == "did_at_most" else max(minimum, 1)
-    if threshold == 1:
-        actors = acts.order_by().values("actor_id")
-    else:
-        actors = (
-            acts.order_by().values("actor_id").annotate(n=Count("pk")).filter(n__gte=threshold).values("actor_id")
-        )
-    q = Q(pk__in=actors)
+    if threshold > 1:
+        acts = acts.order_by().values("actor_id").annotate(n=Count("pk")).filter(n__gte=threshold)
+    q = _ids(acts, "actor_id")
     return ~q if op == "did_at_most" else q
 
 
@@ -391,18 +393,8 @@ def group_options() -> list[tuple[Any, str]]:
     return list(group.objects.order_by("path", "name", "pk").values_list("pk", "name"))
 
 
-def _group_filter() -> dict[str, Any]:
-    """Extra conditions on a group membership row so only members in good standing count."""
-    model = group_membership_model()
-    names = {f.name for f in model._meta.get_fields()} if model is not None else set()
-    if "status" in names:
-        return {"status": "active"}
-    return {}
-
-
 def build_group(op: str, value: Any, ctx: Context) -> Q:
-    model = group_membership_model()
-    q = Q(Exists(model.objects.filter(user_id=OuterRef("pk"), group_id__in=list(value), **_group_filter())))
+    q = _ids(group_membership_model().objects.filter(group_id__in=list(value)))
     return q if op == "in" else ~q
 
 
@@ -439,18 +431,15 @@ def event_options() -> list[tuple[Any, str]]:
 def build_event(op: str, value: Any, ctx: Context) -> Q:
     """``registered_to`` (a confirmed registration to one of these events), ``attended`` (checked in at
     one of them), ``attended_within_days`` / ``not_attended_within_days`` (checked in at any event
-    that started in the last N days)."""
-    registrations = _registration_model().objects.filter(user_id=OuterRef("pk"))
+    that started in the last N days). Walk-ins without an account are not members: left out."""
+    registrations = _registration_model().objects.filter(user__isnull=False)
     if op == "registered_to":
-        return Q(Exists(registrations.filter(event_id__in=list(value), status="confirmed")))
-    if op == "attended":
-        return Q(Exists(registrations.filter(event_id__in=list(value), checked_in_at__isnull=False)))
-    if op == "not_attended":
-        return ~Q(Exists(registrations.filter(event_id__in=list(value), checked_in_at__isnull=False)))
-    recent = registrations.filter(
-        checked_in_at__isnull=False, event__starts_at__gte=ctx.days_ago(int(value)), event__starts_at__lte=ctx.now
-    )
-    q = Q(Exists(recent))
+        return _ids(registrations.filter(event_id__in=list(value), status="confirmed"))
+    attended = registrations.filter(checked_in_at__isnull=False)
+    if op in ("attended", "not_attended"):
+        q = _ids(attended.filter(event_id__in=list(value)))
+        return q if op == "attended" else ~q
+    q = _ids(attended.filter(event__starts_at__gte=ctx.days_ago(int(value)), event__starts_at__lte=ctx.now))
     return q if op == "attended_within_days" else ~q
 
 
@@ -487,7 +476,7 @@ def custom_ops() -> dict[str, dict[str, Op]]:
 def _custom_values(key: str) -> Any:
     from tribu.accounts.models import CustomFieldValue
 
-    return CustomFieldValue.objects.filter(user_id=OuterRef("pk"), field__key=key)
+    return CustomFieldValue.objects.filter(field__key=key)
 
 
 def build_custom(key: str, op: str, value: Any) -> Q:
@@ -498,34 +487,34 @@ def build_custom(key: str, op: str, value: Any) -> Q:
         answered = values.filter(
             ~Q(file="") | (Q(value__isnull=False) & ~Q(value=JSONNull()) & ~Q(value="") & ~Q(value=[]))
         )
-        q = Q(Exists(answered))
+        q = _ids(answered)
         return q if op == "is_set" else ~q
     if op in ("contains", "equals"):
         texts = values.annotate(t=JsonText("value"))
         if op == "contains":
-            return Q(Exists(texts.filter(t__icontains=value)))
-        return Q(Exists(texts.filter(t__iexact=value)))
+            return _ids(texts.filter(t__icontains=value))
+        return _ids(texts.filter(t__iexact=value))
     if op in ("any_of", "none_of"):
         # a single choice is a JSON string, a multiple choice a JSON list of strings
-        cond = Q(t__in=list(value))
+        cond = Q(value__in=list(value))  # JSON equality: no text conversion of every answer
         if connection.vendor == "postgresql":
             for v in value:
                 cond |= Q(value__contains=[v])
         else:
             for v in value:
                 cond |= Q(raw__startswith="[") & Q(raw__contains=_json_quoted(v))
-        match = values.annotate(t=JsonText("value"), raw=Cast("value", CharField())).filter(cond)
-        q = Q(Exists(match))
+        match = values.annotate(raw=Cast("value", CharField())).filter(cond)
+        q = _ids(match)
         return q if op == "any_of" else ~q
     if op in ("eq", "gte", "lte"):
         lookup = {"eq": "exact", "gte": "gte", "lte": "lte"}[op]
-        return Q(Exists(values.annotate(n=JsonNumber("value")).filter(**{f"n__{lookup}": float(value)})))
+        return _ids(values.annotate(n=JsonNumber("value")).filter(**{f"n__{lookup}": float(value)}))
     if op in ("before", "on_or_after"):
         texts = values.annotate(t=JsonText("value")).filter(t__regex=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
         lookup = "lt" if op == "before" else "gte"
-        return Q(Exists(texts.filter(**{f"t__{lookup}": value})))
+        return _ids(texts.filter(**{f"t__{lookup}": value}))
     if op == "is":
-        return Q(Exists(values.filter(value=bool(value))))
+        return _ids(values.filter(value=bool(value)))
     return Q(pk__in=[])
 
 
