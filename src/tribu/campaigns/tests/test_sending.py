@@ -299,3 +299,28 @@ def test_send_a_test_to_myself(bob, segment, smtp_server, django_capture_on_comm
     assert message["To"] == bob.email and _subject(message).startswith("[Test]")
     assert "https://example.com/programme" in html and "Bonjour" in text
     assert not Recipient.objects.exists()
+
+
+def test_a_group_audience_reaches_the_group_members_once_even_when_also_in_the_segment(
+    bob, segment, smtp_server, django_capture_on_commit_callbacks
+):
+    from tribu.groups.models import Group, GroupMembership
+
+    in_group, both = make_members(2, prefix="g", role="animator")
+    (segment_only,) = make_members(1)
+    both.role = "member"
+    both.save(update_fields=["role"])
+    group = Group.objects.create(name="Antenne de Brest", slug="antenne-brest")
+    GroupMembership.objects.create(group=group, user=in_group)
+    GroupMembership.objects.create(group=group, user=both)
+    campaign = make_campaign(segment=segment)
+    actions.update_campaign(bob, campaign, {"group_ids": [group.pk]})
+    campaign.refresh_from_db()
+    _send_now(bob, campaign, django_capture_on_commit_callbacks)
+    assert sorted(m["To"] for m in smtp_server.received) == sorted([in_group.email, both.email, segment_only.email])
+
+
+def test_an_unknown_group_is_refused(bob, segment, english):
+    campaign = make_campaign(segment=segment)
+    with pytest.raises(ValidationError, match="groups does not exist"):
+        actions.update_campaign(bob, campaign, {"group_ids": [987654]})
