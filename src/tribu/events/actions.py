@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tribu.core.activity import record
 
@@ -106,7 +107,9 @@ def _clean_event(event: Event, tiers: list[Any] | None) -> None:
         errors["registration_deadline"] = [_("The registration deadline must come before the end of the event.")]
     if event.capacity is not None and event.capacity < event.seats_taken:
         errors["capacity"] = [
-            _("%(n)d seats are already taken: the capacity cannot be lower.") % {"n": event.seats_taken}
+            ngettext("%(n)d seat is already taken: the capacity cannot be lower.",
+                     "%(n)d seats are already taken: the capacity cannot be lower.", event.seats_taken)
+            % {"n": event.seats_taken}
         ]
     if event.format == EventFormat.IN_PERSON:
         event.online_url = event.online_url or ""

@@ -264,3 +264,48 @@ def test_the_pages_are_in_french_too(mia, anna):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     page = client.get(f"/events/{event.slug}/").content.decode()
     assert "Inscription" in page
+
+
+def test_an_organiser_edits_an_event_and_registrants_hear_of_the_new_time(anna, mia):
+    from tribu.core.models import Notification
+
+    event = make_event(organiser=anna, capacity=5, venue="Salle A")
+    actions.register(mia, event)
+    client = _client(anna)
+    page = client.get(f"/events/{event.slug}/edit/").content.decode()
+    assert "Salle A" in page
+    local = timezone.localtime(event.starts_at + timedelta(hours=1))
+    end = timezone.localtime(event.ends_at + timedelta(hours=1))
+    form = {
+        "title": "Nouveau titre", "kind": event.kind, "format": "in_person", "venue": "Salle B",
+        "starts_at": local.strftime("%Y-%m-%dT%H:%M"), "ends_at": end.strftime("%Y-%m-%dT%H:%M"),
+        "time_zone": "Europe/Paris", "capacity": "5", "audience": "everyone", "restriction_mode": "teaser",
+        "max_guests": "0",
+    }
+    response = client.post(f"/events/{event.slug}/edit/", form)
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.title == "Nouveau titre" and event.venue == "Salle B"
+    assert Notification.objects.filter(recipient=mia, kind="events.changed").count() == 1
+    form["capacity"] = "0"
+    response = client.post(f"/events/{event.slug}/edit/", form)
+    assert response.status_code == 400
+    assert "1 seat is already taken: the capacity cannot be lower." in response.content.decode()
+
+
+def test_the_event_page_runs_the_same_queries_with_few_or_many_registrations(anna, mia, django_assert_num_queries):
+    from tribu.accounts.models import User
+
+    event = make_event(organiser=anna, capacity=200)
+    actions.add_speaker(anna, event, name="Invitée")
+    for i in range(3):
+        actions.register(User.objects.create(email=f"c{i}@example.org", display_name=f"C {i}", role="member"), event)
+    client = _client(anna)
+    client.get(f"/events/{event.slug}/")
+    with CaptureQueriesContext(connection) as small:
+        client.get(f"/events/{event.slug}/")
+    for i in range(30):
+        actions.register(User.objects.create(email=f"d{i}@example.org", display_name=f"D {i}", role="member"), event)
+    actions.add_speaker(anna, event, name="Autre")
+    with django_assert_num_queries(len(small.captured_queries)):
+        client.get(f"/events/{event.slug}/")
