@@ -93,3 +93,27 @@ def test_an_admin_previews_a_draft_at_both_widths(live_server):
         page.wait_for_load_state()
         assert "Variable inconnue : {{ prenom }}" in page.locator(".errors").first.inner_text()
         assert not [m for m in console if "Content Security Policy" in m or "Content-Security-Policy" in m]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_on_a_phone_see_why_an_address_is_stopped_and_lift_it(live_server):
+    from conftest import make_user
+    from tribu.mailing.bounces import handle_inbound
+    from tribu.mailing.models import EmailSuppression
+
+    from .test_suppression import _dsn
+
+    make_user("staff@example.org", "staff", "Sam Staff")
+    handle_inbound(_dsn("une.adresse.vraiment.tres.longue.pour.voir@sous-domaine.example.org"))
+    with phone_page() as (page, console):
+        log_in(page, live_server.url, "staff@example.org")
+        page.goto(f"{live_server.url}/email/manage/suppressions/")
+        assert "Adresse en échec définitif" in page.locator("table").inner_text()
+        _shot(page, "suppressions")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.click("table button[type=submit]")
+        page.wait_for_load_state()
+        assert "peut de nouveau recevoir des e-mails" in page.locator(".messages").inner_text()
+        assert EmailSuppression.objects.get().lifted_at is not None
+        assert not [m for m in console if "Content Security Policy" in m or "Content-Security-Policy" in m]
