@@ -23,7 +23,9 @@ def group_posts(group: Any, *, with_subgroups_of: Any = None) -> QuerySet[Post]:
         posts = Post.objects.filter(
             group__in=readable_groups(with_subgroups_of).filter(path__startswith=group.path).values("pk")
         )
-    return posts.select_related("author", "group").order_by("-pinned", "-created_at", "-id")
+    posts = posts.select_related("author").defer("body") if with_subgroups_of is None else posts.select_related(
+        "author", "group").defer("body")
+    return posts.order_by("-pinned", "-created_at", "-id")
 
 
 def page_of(rows: Any, number: Any) -> Page:

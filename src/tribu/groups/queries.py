@@ -123,12 +123,19 @@ def readable_groups(user: Any) -> QuerySet[Group]:
 # --- one group ------------------------------------------------------------------------------------
 
 
-def load_ancestors(group: Group) -> list[Group]:
-    """The group's ancestors, root first: one query whatever the depth (the ids come from the path),
-    none for a top-level group."""
+def load_ancestors(group: Group, *, with_children: bool = False) -> list[Group]:
+    """The group's ancestors, root first (the ids come from the path), and with ``with_children`` its
+    active sub-groups too: one query whatever the depth."""
     ids = group.ancestor_ids()
-    rows = {g.pk: g for g in Group.objects.filter(pk__in=ids)} if ids else {}
-    group._ancestors = [rows[i] for i in ids if i in rows]  # type: ignore[attr-defined]
+    rows = Group.objects.filter(pk__in=ids) if ids else Group.objects.none()
+    if with_children:
+        rows = Group.objects.filter(Q(pk__in=ids) | Q(parent=group, archived_at__isnull=True)).select_related("type")
+    found = list(rows) if ids or with_children else []
+    by_id = {g.pk: g for g in found}
+    group._ancestors = [by_id[i] for i in ids if i in by_id]  # type: ignore[attr-defined]
+    if with_children:
+        children = sorted((g for g in found if g.parent_id == group.pk), key=lambda g: (g.name, g.pk))
+        group._children = children[:100]  # type: ignore[attr-defined]
     return group._ancestors  # type: ignore[attr-defined]
 
 
@@ -140,7 +147,7 @@ def group_for(user: Any, slug: str) -> Group:
         raise Http404
     if not policies.knows_exists(user, group):
         raise Http404
-    load_ancestors(group)
+    load_ancestors(group, with_children=True)
     return group
 
 
@@ -205,9 +212,11 @@ def group_types() -> list[GroupType]:
 def sub_groups(user: Any, group: Group) -> list[Group]:
     """The sub-groups ``user`` may know of, decided by ``policies`` on the rows: one query whatever
     the depth (the rules need no ancestor row: inherited settings are on the row, tiers by path)."""
-    children = list(
-        Group.objects.filter(parent=group, archived_at__isnull=True).select_related("type").order_by("name")[:100]
-    )
+    children = getattr(group, "_children", None)
+    if children is None:
+        children = list(
+            Group.objects.filter(parent=group, archived_at__isnull=True).select_related("type").order_by("name")[:100]
+        )
     return [c for c in children if policies.knows_exists(user, c)]
 
 
