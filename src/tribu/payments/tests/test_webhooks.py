@@ -227,3 +227,23 @@ def test_an_event_for_someone_else_is_stored_and_ignored(client, fake_stripe, mi
 @pytest.mark.django_db
 def test_without_a_webhook_secret_the_address_does_not_exist(client, no_stripe):
     assert post_event(client, event("invoice.paid", {"id": "in_1"})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_stripe_unreachable_while_applying_keeps_nothing_and_the_retry_applies(client, fake_stripe, mia):
+    from .conftest import make_tier
+
+    monthly = make_tier("mensuel", name_fr="Mensuel", price_cents=1500, period="monthly", self_selectable=True)
+    payment = start_card(mia, monthly, fake_stripe, recurring=True)
+    done = fake_stripe.complete(payment.stripe_checkout_session)
+    evt = event("checkout.session.completed", done)
+    fake_stripe.down = True
+    assert post_event(client, evt).status_code == 503
+    assert StripeEvent.objects.count() == 0
+    payment.refresh_from_db()
+    assert payment.status == "pending" and not Membership.objects.filter(user=mia).exists()
+    fake_stripe.down = False
+    assert post_event(client, evt).json()["result"] == "applied"
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"
+    assert Membership.objects.get(user=mia).status == "active"
