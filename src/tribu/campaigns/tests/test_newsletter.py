@@ -63,3 +63,21 @@ def test_a_period_that_ends_before_it_starts_is_refused(client, bob):
     with pytest.raises(ValidationError):
         actions.create_newsletter(bob, start=today, end=today - timedelta(days=1))
     assert not Campaign.objects.exists()
+
+
+def test_upcoming_events_are_proposed_and_listed_in_the_email(bob):
+    from tribu.events.models import Event
+
+    soon = timezone.now() + timedelta(days=5)
+    event = Event.objects.create(slug="afterwork-brest", title="Afterwork à Brest", starts_at=soon,
+                                 ends_at=soon + timedelta(hours=2), status="published")
+    Event.objects.create(slug="brouillon", title="Pas encore publié", starts_at=soon,
+                         ends_at=soon + timedelta(hours=2), status="draft")
+    today = timezone.localdate()
+    proposal = queries.newsletter_proposal(today - timedelta(days=7), today)
+    assert [e.pk for e in proposal["events"]] == [event.pk]
+    campaign = actions.create_newsletter(bob, start=today - timedelta(days=7), end=today, proposal=proposal)
+    assert campaign.blocks[-1] == {"type": "events", "count": 1, "event_ids": [event.pk]}
+    compiled = content.compile_message(campaign, "fr")
+    assert "Afterwork à Brest" in compiled.html and "Événements à venir" in compiled.text
+    assert "Pas encore publié" not in compiled.html
