@@ -324,3 +324,50 @@ def test_an_unknown_group_is_refused(bob, segment, english):
     campaign = make_campaign(segment=segment)
     with pytest.raises(ValidationError, match="groups does not exist"):
         actions.update_campaign(bob, campaign, {"group_ids": [987654]})
+
+
+def test_a_server_that_stops_answering_mid_send_gets_the_recipient_retried_later(bob, segment, smtp_server, settings):
+    """The server goes silent after RCPT: the message was never complete, so it waits and is retried."""
+    import asyncio
+
+    from aiosmtpd.handlers import Message
+
+    from tests.browser import FreePortController
+
+    (slow,) = make_members(1)
+
+    class Silent(Message):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            await asyncio.sleep(3)
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        def handle_message(self, message):
+            smtp_server.received.append(message)
+
+    silent = FreePortController(Silent(), hostname="127.0.0.1", port=0)
+    silent.start()
+    settings.EMAIL_PORT = silent.port
+    settings.EMAIL_TIMEOUT = 1
+    try:
+        campaign = make_campaign(segment=segment, status=Status.SENDING)
+        row = Recipient.objects.create(campaign=campaign, user=slow, email=slow.email, language="fr")
+        sending.run(campaign.pk)
+    finally:
+        silent.stop()
+    row.refresh_from_db()
+    assert row.status == RecipientStatus.QUEUED and row.attempts == 1 and row.next_attempt_at is not None
+    assert "timed out" in row.last_error
+    assert smtp_server.received == []
+
+
+def test_the_sending_rate_is_honoured(bob, segment, smtp_server):
+    import time
+
+    members = make_members(6)
+    campaign = make_campaign(segment=segment, status=Status.SENDING, rate_per_second=10)
+    Recipient.objects.bulk_create([Recipient(campaign=campaign, user=m, email=m.email, language="fr") for m in members])
+    started = time.monotonic()
+    sending.run(campaign.pk)
+    assert time.monotonic() - started >= 0.5  # six messages at ten a second
+    assert len(smtp_server.received) == 6
