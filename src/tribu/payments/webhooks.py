@@ -17,11 +17,12 @@ locked by every event of that subscription, so ``checkout.session.completed`` an
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,23 +34,30 @@ from .models import Payment, PaymentMethod, PaymentPurpose, PaymentStatus, Strip
 log = logging.getLogger(__name__)
 
 
+def _store_once(event: dict[str, Any]) -> bool:
+    """Insert the event's row unless it is there: ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING``,
+    one statement, no exception. On PostgreSQL a concurrent insert of the same id waits for the first
+    transaction and then inserts nothing. ``processed_at`` is set now: the row commits only with the effect."""
+    table = connection.ops.quote_name(StripeEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (event_id, type, livemode, payload, received_at, processed_at, error) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s, '') ON CONFLICT (event_id) DO NOTHING RETURNING id",
+            [str(event["id"])[:255], str(event.get("type", ""))[:100], bool(event.get("livemode")),
+             json.dumps(event), timezone.now(), timezone.now()],
+        )
+        return cursor.fetchone() is not None
+
+
 def receive(event: dict[str, Any]) -> str:
     """Apply one verified event. Returns ``applied``, ``duplicate`` or ``ignored``."""
     handler = HANDLERS.get(event.get("type", ""))
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                row = StripeEvent.objects.create(
-                    event_id=str(event["id"]), type=str(event.get("type", ""))[:100],
-                    livemode=bool(event.get("livemode")), payload=event,
-                )
-        except IntegrityError:
+        if not _store_once(event):
             return "duplicate"
         if handler is None:
-            StripeEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now())
             return "ignored"
         handler(dict(event["data"]["object"]))
-        StripeEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now())
     return "applied"
 
 
