@@ -67,6 +67,7 @@ def test_the_same_event_three_times_at_once_applies_once(fake_stripe, mia):
     outcomes = race([deliver(evt) for _i in range(3)])
     assert sorted(outcomes) == [(200, "applied"), (200, "duplicate"), (200, "duplicate")]
     assert StripeEvent.objects.count() == 1
+    assert StripeEvent.objects.get().payload["id"] == evt["id"]  # stored as JSON, not a string
     payment.refresh_from_db()
     assert payment.status == "succeeded"
     assert Membership.objects.filter(user=mia).count() == 1
