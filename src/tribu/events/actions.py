@@ -204,8 +204,12 @@ def update_event(actor: Any, event: Event, values: dict[str, Any], *, tiers: lis
     return changed
 
 
-def publish_event(actor: Any, event: Event, *, announce: bool = True) -> Event:
+def publish_event(actor: Any, event: Event, *, announce: bool = True, segment: Any = None) -> Event:
+    """Publish a draft and announce it to everyone who may attend — or, with ``segment`` (the team's
+    saved audiences), to the members of that segment who may attend."""
     if not policies.can_edit(actor, event):
+        raise PermissionDenied
+    if segment is not None and not policies.can_announce_to_segments(actor):
         raise PermissionDenied
     if event.status != EventStatus.DRAFT:
         raise ValidationError(_("Only a draft can be published."), code="not_draft")
@@ -218,7 +222,7 @@ def publish_event(actor: Any, event: Event, *, announce: bool = True) -> Event:
         event.status = EventStatus.PUBLISHED
         activity = record(actor, "event.published", event, event.group_id, title=event.title)
         if announce:
-            _announce(actor, event, activity)
+            _announce(actor, event, activity, segment)
     return event
 
 
@@ -255,12 +259,18 @@ def _audience_users(event: Event) -> list[Any]:
     return list(users)
 
 
-def _announce(actor: Any, event: Event, activity: Any) -> None:
+def _announce(actor: Any, event: Event, activity: Any, segment: Any = None) -> None:
     from tribu.core.notifications.actions import notify
 
     from .notifications import ANNOUNCED
 
-    notify(_audience_users(event), ANNOUNCED.code, actor=actor, activity=activity,
+    users = _audience_users(event)
+    if segment is not None:
+        from tribu.segments.queries import members_of
+
+        wanted = set(members_of(segment).values_list("pk", flat=True))
+        users = [u for u in users if u.pk in wanted]
+    notify(users, ANNOUNCED.code, actor=actor, activity=activity,
            url=f"/events/{event.slug}/", title=event.title)
 
 

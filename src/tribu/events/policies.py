@@ -127,6 +127,11 @@ def can_see_link(user: Any, event: Any, registration: Any = None) -> bool:
     return registration is not None and registration.status == "confirmed" and registration.user_id == user.pk
 
 
+def can_announce_to_segments(user: Any) -> bool:
+    """Segments are the community team's saved audiences."""
+    return core_policies.is_team(user)
+
+
 def can_check_in(user: Any, event: Any) -> bool:
     return can_manage(user, event)
 

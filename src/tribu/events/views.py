@@ -130,9 +130,18 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "outlook_url": ics.outlook_url(event),
         "is_public": policies.is_public(event),
         "card_payments": _card_payments(),
+        "segments": _segments(user) if manage and event.status == "draft" else [],
         **extras,
     }
     return render(request, "events/detail.html", context)
+
+
+def _segments(user: Any) -> list[Any]:
+    if not policies.can_announce_to_segments(user):
+        return []
+    from tribu.segments.models import Segment
+
+    return list(Segment.objects.order_by("name")[:200])
 
 
 def _card_payments() -> bool:
@@ -362,8 +371,13 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
     denied = _guard(request, policies.can_edit(request.user, event))
     if denied:
         return denied
+    segment = None
+    if request.POST.get("segment") and policies.can_announce_to_segments(request.user):
+        from tribu.segments.models import Segment
+
+        segment = Segment.objects.filter(pk=request.POST["segment"]).first()
     try:
-        actions.publish_event(request.user, event)
+        actions.publish_event(request.user, event, segment=segment)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

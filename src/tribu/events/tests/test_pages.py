@@ -309,3 +309,18 @@ def test_the_event_page_runs_the_same_queries_with_few_or_many_registrations(ann
     actions.add_speaker(anna, event, name="Autre")
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(f"/events/{event.slug}/")
+
+
+def test_the_team_announces_an_event_to_a_segment_only(bob, anna, mia, gina, oscar):
+    from tribu.core.models import Notification
+    from tribu.segments.models import Segment
+
+    guests = Segment.objects.create(name="Invités", filters={"match": "all", "rules": [
+        {"field": "role", "op": "in", "value": ["guest"]}]})
+    event = make_event(organiser=anna, status="draft")
+    client = _client(bob)
+    assert "Invités" in client.get(f"/events/{event.slug}/").content.decode()
+    client.post(f"/events/{event.slug}/publish/", {"segment": str(guests.pk)})
+    announced = set(Notification.objects.filter(kind="events.announced").values_list("recipient__email", flat=True))
+    assert announced == {"gina@example.org"}
+    assert "Invités" not in _client(anna).get(f"/events/{event.slug}/").content.decode()
