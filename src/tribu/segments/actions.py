@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -114,13 +114,19 @@ def duplicate_segment(actor: Any, segment: Segment) -> Segment:
 
 
 def delete_segment(actor: Any, segment: Segment) -> None:
-    """Refused (``ValidationError``) while campaigns target it: they need it to know who got them."""
+    """Refused (``ValidationError``) while campaigns target it: they need it to know who got them.
+    A campaign attached at the same moment makes the database refuse the delete at commit (the
+    foreign key): the same refusal, nothing deleted."""
     _require(actor)
     try:
         with transaction.atomic():
-            name, pk = segment.name, segment.pk
-            record(actor, "segment.deleted", None, audit=True, name=name, segment_id=pk)
-            segment.delete()
+            locked = Segment.objects.select_for_update().filter(pk=segment.pk).first()
+            if locked is None:
+                return
+            record(actor, "segment.deleted", None, audit=True, name=locked.name, segment_id=locked.pk)
+            locked.delete()
+    except IntegrityError:
+        raise ValidationError(_("A campaign was just set to target this segment: it cannot be deleted.")) from None
     except ProtectedError as error:
         n = len(error.protected_objects)
         raise ValidationError(
@@ -137,3 +143,10 @@ def record_export(actor: Any, segment: Segment, rows: int) -> None:
     if not policies.can_export_members(actor):
         raise PermissionDenied(_("Only the community team exports members."))
     record(actor, "segment.exported", segment, audit=True, name=segment.name, rows=rows)
+
+
+def lock_segment(segment_id: int) -> Segment:
+    """For other apps pointing a row at a segment (a campaign): call inside their transaction, before
+    writing, so a delete running at the same time waits and then sees the new row (and refuses)
+    instead of deleting the segment under them. ``Segment.DoesNotExist`` if it is already gone."""
+    return Segment.objects.select_for_update().get(pk=segment_id)
