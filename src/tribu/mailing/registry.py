@@ -57,6 +57,15 @@ DESCRIPTIONS: dict[str, Any] = {
     "memberships/emails/changed": _("Membership changed."),
     "memberships/emails/cancelled": _("Membership cancelled."),
     "memberships/emails/trial_ended": _("End of a trial."),
+    "billing/emails/receipt": _("Receipt of a payment."),
+    "billing/emails/invoice": _("Invoice."),
+    "billing/emails/credit_note": _("Credit note after a refund."),
+    "billing/emails/tax_receipt": _("Tax receipt for a donation."),
+    "billing/emails/reminder": _("Renewal reminder before or after a membership ends."),
+    "payments/emails/instructions": _("How to pay offline (transfer, cheque, cash)."),
+    "payments/emails/payment_failed": _("A payment failed."),
+    "events/emails/registration": _("Event registration: confirmation, waitlist, reminder, change, cancellation."),
+    "groups/emails/invitation": _("Invitation to join a group."),
 }
 
 # allauth emails this configuration never sends (features switched off in the settings).
