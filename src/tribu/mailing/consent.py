@@ -68,11 +68,30 @@ def topics() -> list[Topic]:
     return list(TOPICS.values())
 
 
+# One kind of notification sent by email (``notification:<kind code>``): its one-click link moves that
+# kind to "in the app only". Not shown in the preference centre (the notification preferences are).
+NOTIFICATION_PREFIX = "notification:"
+
+
+def notification_topic(kind: str) -> str:
+    return NOTIFICATION_PREFIX + kind
+
+
+def _notification_kind(topic: str) -> Any:
+    if not topic.startswith(NOTIFICATION_PREFIX):
+        return None
+    from tribu.core.notifications.kinds import get_kind
+
+    return get_kind(topic.removeprefix(NOTIFICATION_PREFIX))
+
+
 def check_topic(topic: str) -> Topic:
-    try:
+    if topic in TOPICS:
         return TOPICS[topic]
-    except KeyError:
-        raise ValueError(f"Unknown mailing topic {topic!r}") from None
+    kind = _notification_kind(topic)
+    if kind is not None:
+        return Topic(topic, kind.label, kind.description, True)
+    raise ValueError(f"Unknown mailing topic {topic!r}")
 
 
 # --- Suppression ----------------------------------------------------------------------------------
@@ -135,6 +154,12 @@ def is_subscribed(user: Any, topic: str) -> bool:
         from tribu.core.notifications.queries import preference_rows
 
         return any(channel == NotificationChannel.DIGEST for _kind, channel in preference_rows(user))
+    kind = _notification_kind(topic)
+    if kind is not None:
+        from tribu.core.models import NotificationChannel
+        from tribu.core.notifications.queries import channels_for
+
+        return channels_for([user.pk], kind.code)[user.pk] == NotificationChannel.EMAIL
     row = TopicPreference.objects.filter(user=user, topic=topic).only("subscribed").first()
     return TOPICS[topic].default if row is None else row.subscribed
 
@@ -180,6 +205,15 @@ def sendable(users: QuerySet, topic: str) -> QuerySet:
         if not _digest_kinds():
             return users.filter(digest_chosen)
         return users.filter(digest_chosen | default_kept)
+    kind = _notification_kind(topic)
+    if kind is not None:
+        from tribu.core.models import NotificationChannel, NotificationPreference
+
+        prefs = NotificationPreference.objects.filter(user=OuterRef("pk"), kind=kind.code)
+        chosen = Exists(prefs.filter(channel=NotificationChannel.EMAIL))
+        if kind.default_channel == NotificationChannel.EMAIL:
+            return users.filter(chosen | ~Exists(prefs))
+        return users.filter(chosen)
     rows = TopicPreference.objects.filter(user=OuterRef("pk"), topic=topic)
     if TOPICS[topic].default:
         return users.exclude(Exists(rows.filter(subscribed=False)))
@@ -209,6 +243,12 @@ def set_subscription(user: Any, topic: str, subscribed: bool, *, source: str = "
                 for kind, channel in preference_rows(user):
                     if channel == NotificationChannel.DIGEST:
                         set_preference(user, kind.code, NotificationChannel.IN_APP)
+        elif _notification_kind(topic) is not None:
+            from tribu.core.models import NotificationChannel
+            from tribu.core.notifications.actions import set_preference
+
+            channel = NotificationChannel.EMAIL if subscribed else NotificationChannel.IN_APP
+            set_preference(user, topic.removeprefix(NOTIFICATION_PREFIX), channel)
         else:
             TopicPreference.objects.update_or_create(user=user, topic=topic, defaults={"subscribed": subscribed})
     return True
@@ -228,7 +268,11 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
         data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    if not isinstance(data, dict) or data.get("t") not in TOPICS or not isinstance(data.get("u"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not isinstance(data.get("u"), int):
+        return None
+    try:
+        check_topic(data["t"])
+    except ValueError:
         return None
     return data["u"], data["t"]
 

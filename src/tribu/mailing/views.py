@@ -65,7 +65,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     user = _member(parsed[0])
     if user is None:
         return _gone_member(request)
-    topic = consent.TOPICS[parsed[1]]
+    topic = consent.check_topic(parsed[1])
     context = {"topic": topic, "member": user, "token": token,
                "preferences_url": consent.preferences_url(user), "masked_email": _mask(user.email)}
     if request.method == "POST":

@@ -47,7 +47,13 @@ def render_notification_email(notification: Notification) -> dict[str, str]:
         "url": absolute_url(notification.url),
         "preferences_url": preferences_url(),
     }
-    return render_email("core/emails/notification", context, language)
+    from tribu.mailing import consent
+
+    return render_email(
+        "core/emails/notification", context, language,
+        unsubscribe_url=consent.unsubscribe_url(user, consent.notification_topic(notification.kind)),
+        preferences_url=consent.preferences_url(user),
+    )
 
 
 def render_digest_email(user: Any, notifications: list[Notification], total: int) -> dict[str, str]:

@@ -100,7 +100,8 @@ def test_email_channel_sends_over_smtp_in_french_to_a_french_member(
     assert "Animateur·rice" in parts["text/html"] and 'lang="fr"' in parts["text/html"]
     assert "Animateur·rice" in subject_of(message)
     assert "/notifications/preferences/" in parts["text/plain"]
-    assert message["List-Unsubscribe"].endswith("/notifications/preferences/>")
+    assert "/email/unsubscribe/" in message["List-Unsubscribe"]  # one click (RFC 8058), by the mailing app
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     notification.refresh_from_db()
     assert notification.emailed_at is not None
 

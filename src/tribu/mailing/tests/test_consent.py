@@ -128,3 +128,34 @@ def test_the_daily_digest_unsubscribes_in_one_click(client, smtp_server, alice, 
     with django_capture_on_commit_callbacks(execute=True):
         assert send_daily_digests(now=tomorrow) == 0
     assert len(smtp_server.received) == 1
+
+
+def test_a_notification_email_unsubscribes_that_kind_in_one_click(client, smtp_server, alice, mia,
+                                                                  django_capture_on_commit_callbacks):
+    notification_actions.set_preference(mia, "role_changed", "email")
+    topic = consent.notification_topic("role_changed")
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_actions.notify_role_changed(alice, mia, "member", "animator")
+    [message] = smtp_server.received
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = re.search(r"<(https?://[^>]+)>", " ".join(message["List-Unsubscribe"].split())).group(1)
+    page = client.get(path_of(url))
+    assert page.status_code == 200 and "Ne plus recevoir" in page.content.decode()
+    assert consent.is_subscribed(mia, topic) is True
+    assert client.post(path_of(url), {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert NotificationPreference.objects.get(user=mia, kind="role_changed").channel == "in_app"
+    assert consent.is_subscribed(mia, topic) is False
+    expected = {u.pk for u in User.objects.all() if consent.may_send(u, topic)}
+    assert set(consent.sendable(User.objects.all(), topic).values_list("pk", flat=True)) == expected
+    # The next role change stays in the app.
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_actions.notify_role_changed(alice, mia, "animator", "member")
+    assert len(smtp_server.received) == 1
+
+
+def test_a_notification_kind_that_does_not_exist_is_not_a_topic(client, mia):
+    from django.core import signing
+
+    token = signing.Signer(salt=consent.UNSUBSCRIBE_SALT).sign_object({"u": mia.pk, "t": "notification:nope"},
+                                                                      compress=True)
+    assert client.post(f"/email/unsubscribe/{token}/").status_code == 400
