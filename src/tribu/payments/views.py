@@ -74,6 +74,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "tiers": [] if current and current.status == "pending" else [t for t in tiers if not current
                                                                        or t.pk != current.tier_id],
         "portal": gateway.is_configured() and queries.has_stripe_customer(request.user),
+        "subscribed": queries.has_subscription(request.user),
         "conf": PaymentSettings.load(),
         "bank": queries.bank_details(),
     })

@@ -115,9 +115,13 @@ def test_a_subscription_pays_once_whatever_the_order(client, fake_stripe, mia, o
 
     expected = timezone.localdate(datetime.fromtimestamp(sub["current_period_end"], tz=UTC))
     assert (m.status, m.ends_on) == ("active", expected)
-    # the next month's invoice: one more payment, the membership follows the subscription
+    # the same invoice again, as a new event: applied, and nothing changes
     assert post_event(client, event("invoice.paid", invoice)).json()["result"] == "applied"
     assert Payment.objects.count() == 1
+    client.force_login(mia)
+    page = client.get("/payments/mine/").content.decode()
+    assert "Votre adhésion se renouvelle automatiquement par carte." in page
+    assert "Renouveler maintenant" not in page
 
 
 @pytest.mark.django_db
