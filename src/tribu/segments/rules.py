@@ -179,7 +179,10 @@ def _holds(tier_ids: list[int] | None = None) -> Q:
     own = Membership.objects.filter(user__isnull=False, status__in=_granting())
     if tier_ids is not None:
         own = own.filter(tier_id__in=tier_ids)
-    return _ids(own) | _seat_covered(tier_ids)
+    # One IN over a UNION rather than two INs joined by OR: the database can then semi-join it with
+    # the other rules instead of testing both sets on every member.
+    holders = own.order_by().values("user_id").union(_seat_holders(tier_ids).order_by().values("user_id"))
+    return Q(pk__in=holders)
 
 
 def tier_options() -> list[tuple[Any, str]]:
