@@ -260,7 +260,7 @@ def add_member(group: Group, user: Any, *, actor: Any, source: str = Source.MANU
     except IntegrityError:
         raise AlreadyMember(_("You are already a member of this group."), code="already_member") from None
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
-    record(actor, "group.joined" if actor == user or actor is None else "group.member_added", group, group=group,
+    record(actor, "group.joined" if actor is not None and actor == user else "group.member_added", group, group=group,
            name=group.name, member_id=user.pk, member=user.name, source=source)
     if welcome:
         welcome_post(group, user)

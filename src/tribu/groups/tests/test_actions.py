@@ -194,3 +194,19 @@ def test_mentioning_an_outsider_in_a_private_group_tells_them_nothing(secret, an
     assert not Notification.objects.filter(recipient=mia).exists()
     assert list(post.mentions.all()) == []
     assert "/profile/" not in post.body_html
+
+
+def test_the_periodic_job_applies_the_rules_and_a_second_run_changes_nothing(anna, mia):
+    from tribu.accounts.models import Profile
+    from tribu.core.schedule import JOBS
+    from tribu.groups import jobs  # noqa: F401 - registers the job
+
+    Profile.objects.update_or_create(user=mia, defaults={"city": "Rennes"})
+    group = make_group("Antenne Rennes", owner=anna)
+    from tribu.groups.models import MembershipRule
+
+    MembershipRule.objects.create(group=group, kind="city", value="rennes")
+    job = JOBS["groups.membership_rules"]
+    assert job.func() == {"groups": 1, "added": 1, "removed": 0}
+    assert job.func() == {"groups": 1, "added": 0, "removed": 0}
+    assert Activity.objects.filter(verb="group.member_added", group=group).count() == 1
