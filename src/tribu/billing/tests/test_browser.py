@@ -77,4 +77,27 @@ def test_a_member_and_the_team_on_a_phone(live_server):
         page.goto(f"{live_server.url}/billing/manage/export/")
         assert fits(page)
         shot(page, "export")
+
+        # a company contact renews every seat at once and gets the invoice
+        from tribu.billing.models import Document
+
+        from .conftest import attach, make_company
+
+        company = make_company("Forge & Fils, ateliers réunis de Bretagne")
+        contact = make_user("contact@example.org", "member", "Corentin Contact")
+        attach(company, contact, minutes_ago=5, contact=True)
+        seats = make_tier("entreprise", name_fr="Entreprise", price_cents=45000, seats=5)
+        make_membership(tier=seats, company=company, ends_on=timezone.localdate() + timedelta(days=20))
+        page.context.clear_cookies()
+        log_in(page, live_server.url, "contact@example.org")
+        page.goto(f"{live_server.url}/memberships/mine/")
+        with page.expect_navigation():
+            page.click("a:has-text('Renouveler maintenant')")
+        assert "1 sur 5 occupées" in page.inner_text("main")
+        with page.expect_navigation():
+            page.click("button:has-text('recevoir la facture')")
+        invoice = Document.objects.get(kind="invoice", company=company)
+        assert invoice.number in page.inner_text("main") and invoice.payment_reference in page.inner_text("main")
+        assert fits(page)
+        shot(page, "company_renew")
         assert not [m for m in console if "Content Security Policy" in m or "Refused" in m], console
