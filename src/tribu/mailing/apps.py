@@ -13,6 +13,9 @@ class MailingConfig(AppConfig):
         from tribu.core.activity_text import describe_verb
 
         from .bounces import tracking_receiver
+        from .headers import install
+
+        install()
 
         tracking.connect(tracking_receiver, dispatch_uid="tribu.mailing.tracking")
         describe_verb("mailing.subscriptions_changed", _("%(who)s changed which emails they receive"))

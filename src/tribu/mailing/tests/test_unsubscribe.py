@@ -139,3 +139,17 @@ def test_the_logged_in_preference_page_asks_visitors_to_log_in(client, db):
     response = client.get(reverse("mailing:preferences"))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_any_django_email_keeps_list_unsubscribe_readable(mia, smtp_server):
+    """Campaign senders build their own ``EmailMultiAlternatives``: the header still arrives as written,
+    folded only between its two URIs, never as RFC 2047 encoded words."""
+    from django.core.mail import EmailMultiAlternatives
+
+    headers = consent.list_unsubscribe_headers(mia, consent.CAMPAIGNS)
+    EmailMultiAlternatives("Campagne d’été", "corps", "noreply@localhost", ["mia@example.org"],
+                           headers=headers).send()
+    [message] = smtp_server.received
+    raw = str(message["List-Unsubscribe"])
+    assert "=?utf-8?" not in raw
+    assert " ".join(raw.split()) == headers["List-Unsubscribe"]
