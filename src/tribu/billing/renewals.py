@@ -73,12 +73,36 @@ def candidates(today: date, offsets: list[int]) -> QuerySet[Membership]:
         pk=OuterRef("pk"))
     return (
         Membership.objects.filter(status__in=REMINDED_STATUSES, is_trial=False, ends_on__gte=low, ends_on__lte=high)
-        .annotate(newer_user_exists=Exists(newer_user), newer_company_exists=Exists(newer_company))
+        .annotate(newer_user_exists=Exists(newer_user), newer_company_exists=Exists(newer_company),
+                  **auto_renewal_annotations())
         .exclude(status=MembershipStatus.EXPIRED, user__isnull=False, newer_user_exists=True)
         .exclude(status=MembershipStatus.EXPIRED, company__isnull=False, newer_company_exists=True)
         .select_related("tier", "user", "company")
         .order_by("pk")
     )
+
+
+def auto_renewal_annotations() -> dict[str, Exists]:
+    """Whether the holder pays by a Stripe subscription still running (the payments app clears
+    ``recurring`` when it is cancelled): its renewal is automatic, so no reminder before the end."""
+    from tribu.payments.models import Payment, PaymentPurpose, PaymentStatus
+
+    running = Payment.objects.filter(recurring=True, purpose=PaymentPurpose.MEMBERSHIP,
+                                     status=PaymentStatus.SUCCEEDED).exclude(stripe_subscription="")
+    return {"auto_renews_user": Exists(running.filter(user_id=OuterRef("user_id"), company_id=None)),
+            "auto_renews_company": Exists(running.filter(company_id=OuterRef("company_id")))}
+
+
+def auto_renews(membership: Membership) -> bool:
+    if hasattr(membership, "auto_renews_user"):
+        return bool(membership.auto_renews_user if membership.user_id else membership.auto_renews_company)
+    from tribu.payments.models import Payment, PaymentPurpose, PaymentStatus
+
+    running = Payment.objects.filter(recurring=True, purpose=PaymentPurpose.MEMBERSHIP,
+                                     status=PaymentStatus.SUCCEEDED).exclude(stripe_subscription="")
+    if membership.user_id:
+        return running.filter(user_id=membership.user_id, company_id=None).exists()
+    return running.filter(company_id=membership.company_id).exists()
 
 
 def grace_until(membership: Membership) -> date | None:
@@ -121,6 +145,8 @@ def run(today: date | None = None) -> dict[str, int]:
         offset = applicable_offset(membership.ends_on, today, offsets)
         if offset is None:
             continue
+        if offset <= 0 and membership.status == MembershipStatus.ACTIVE and auto_renews(membership):
+            continue  # the subscription renews it; if it fails, the grace period's reminders follow
         try:
             with transaction.atomic():
                 reminder = RenewalReminder.objects.create(

@@ -29,13 +29,15 @@ def billing_summary(context: dict[str, Any]) -> dict[str, Any]:
         membership = owned.filter(status__in=CURRENT_STATUSES).select_related("tier", "company").first() or (
             owned.filter(status="expired").select_related("tier", "company").order_by("-ends_on").first())
     today = timezone.localdate()
+    automatic = bool(membership is not None and membership.status == "active" and renewals.auto_renews(membership))
     renewable = bool(
-        membership is not None and membership.tier.price_cents and membership.ends_on is not None
+        membership is not None and not automatic and membership.tier.price_cents and membership.ends_on is not None
         and membership.status in ("active", "grace", "expired")
         and (membership.ends_on - today).days <= 60
     )
     return {
         "show": True,
+        "automatic": automatic,
         "membership": membership,
         "renewable": renewable,
         "renew_url": renewals.renew_url(membership) if membership is not None else "",

@@ -298,3 +298,12 @@ def test_a_company_contact_sees_the_company_renewal_on_the_membership_page(clien
 def test_set_organisation_helper_is_used(org):
     assert set_organisation(legal_name="X").legal_name == "X"
     assert make_tier("t", price_cents=1).price_cents == 1
+
+
+def test_a_member_paying_by_subscription_is_told_it_renews_by_itself(client, mia, premium, org):
+    membership = make_membership(tier=premium, user=mia, ends_on=timezone.localdate() + timedelta(days=20))
+    make_payment(user=mia, tier=premium, membership=membership, method="card", recurring=True,
+                 stripe_subscription="sub_1")
+    client.force_login(mia)
+    content = client.get(reverse("memberships:mine")).content.decode()
+    assert "se renouvelle automatiquement" in content and "Renouveler maintenant" not in content

@@ -218,3 +218,19 @@ def test_an_english_speaking_member_gets_the_reminder_in_english_with_both_parts
     assert "You keep your access until" in parts["text/plain"] and "Renew now:" in parts["text/plain"]
     assert ">Renew now</a>" in parts["text/html"]
     assert "$" not in parts["text/plain"] and "€120.00" in parts["text/plain"]
+
+
+def test_a_membership_renewed_by_a_running_subscription_gets_no_reminder_before_its_end(
+    mia, premium, today, django_capture_on_commit_callbacks
+):
+    from tribu.payments.models import Payment
+
+    from .conftest import make_payment
+
+    membership = make_membership(tier=premium, user=mia, ends_on=today + timedelta(days=7))
+    make_payment(user=mia, tier=premium, membership=membership, method="card", recurring=True,
+                 stripe_subscription="sub_123")
+    assert run(django_capture_on_commit_callbacks, today)["sent"] == 0
+    # the member cancels in the portal: the payments app clears ``recurring``; the reminders resume
+    Payment.objects.update(recurring=False)
+    assert run(django_capture_on_commit_callbacks, today)["sent"] == 1
