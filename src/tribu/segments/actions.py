@@ -125,9 +125,7 @@ def delete_segment(actor: Any, segment: Segment) -> None:
                 return
             record(actor, "segment.deleted", None, audit=True, name=locked.name, segment_id=locked.pk)
             locked.delete()
-    except IntegrityError:
-        raise ValidationError(_("A campaign was just set to target this segment: it cannot be deleted.")) from None
-    except ProtectedError as error:
+    except ProtectedError as error:  # a subclass of IntegrityError: caught first
         n = len(error.protected_objects)
         raise ValidationError(
             ngettext(
@@ -136,6 +134,8 @@ def delete_segment(actor: Any, segment: Segment) -> None:
                 n,
             ) % {"n": n}
         ) from None
+    except IntegrityError:  # the foreign key, at commit: a campaign attached meanwhile
+        raise ValidationError(_("A campaign was just set to target this segment: it cannot be deleted.")) from None
 
 
 def record_export(actor: Any, segment: Segment, rows: int) -> None:

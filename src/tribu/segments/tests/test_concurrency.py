@@ -62,7 +62,7 @@ def test_a_segment_a_campaign_is_being_pointed_at_is_not_deleted(alice, bob):
     for thread in threads:
         thread.join(20)
     assert errors == []
-    assert refused and "cannot be deleted" in refused[0]
+    assert refused and ("cannot be deleted" in refused[0] or "ne peut pas être supprimé" in refused[0])
     assert Segment.objects.filter(pk=segment.pk).exists()
     assert Campaign.objects.filter(segment_id=segment.pk).count() == 1
     assert not Activity.objects.filter(verb="segment.deleted").exists()
