@@ -18,6 +18,7 @@ import re
 import secrets
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,18 +41,21 @@ def free_port() -> int:
 
 def start_localstripe() -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([str(LOCALSTRIPE), "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    log = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as the process it records)
+    proc = subprocess.Popen([str(LOCALSTRIPE), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # a loaded machine imports aiohttp slowly
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"localstripe exited: {log.read().decode(errors='replace')[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return proc, url
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     proc.kill()
-    raise RuntimeError("localstripe did not start")
+    raise RuntimeError("localstripe did not start within 120 s")
 
 
 def nested(pairs: list[tuple[str, str]]) -> dict[str, Any]:
