@@ -83,6 +83,21 @@ def _statuses(env: dict[str, str]) -> dict[str, int]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _missing(env: dict[str, str], received: set[str]) -> list[str]:
+    """The recipients marked sent whose message never arrived (id, sent_at, last_error)."""
+    script = (
+        "import django, json; django.setup();"
+        "from tribu.campaigns.models import Recipient;"
+        "print(json.dumps([[r.pk, r.campaign_id, r.sent_at.isoformat() if r.sent_at else None, r.last_error, r.claim]"
+        " for r in Recipient.objects.order_by('id')]))"
+    )
+    out = subprocess.run([PYTHON, "-c", script], env=env, check=True, capture_output=True, text=True, timeout=60)
+    import json
+
+    rows = json.loads(out.stdout.strip().splitlines()[-1])
+    return [str(r) for r in rows if f"<campaign.{r[1]}.{r[0]}@localhost>" not in received][:40]
+
+
 def _wait(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -126,7 +141,13 @@ def test_a_worker_killed_mid_send_and_restarted_sends_each_message_exactly_once(
             [TRIBU, "worker", "--worker-id", "second", "--interval", "0.2"], env=env, stdout=subprocess.DEVNULL
         )
         workers.append(second)
-        _wait(lambda: len(handler.ids) >= COUNT, 300, "every message")
+        try:
+            _wait(lambda: len(handler.ids) >= COUNT, 300, "every message")
+        except AssertionError:
+            raise AssertionError(
+                f"{len(handler.ids)} messages ({len(set(handler.ids))} different) of {COUNT}, {at_kill} when the "
+                f"first worker was killed; recipients: {_statuses(env)}; missing: {_missing(env, set(handler.ids))}"
+            ) from None
         print("all", time.monotonic() - t0)
         time.sleep(2)  # anything sent twice would arrive now
         statuses = _statuses(env)
