@@ -259,3 +259,18 @@ def test_pages_speak_french_to_a_french_community(client, bob, mia, gina):
     assert "2\u00a0membres correspondent" in counted or "2 membres correspondent" in counted
     bad = client.post(reverse("segments:count"), builder_post(rule0=("signup_date", "before", "date", "hier")))
     assert bad.status_code == 422 and "AAAA-MM-JJ" in bad.content.decode()
+
+
+def test_the_live_count_runs_a_bounded_number_of_queries(client, bob, membre, django_assert_max_num_queries):
+    client.force_login(bob)
+    data = builder_post(rule0=("tier", "in", "ids", [str(membre.pk)]), rule1=("role", "in", "choices", ["member"]),
+                        rule2=("activity", "none_for_days", "days", "30"))
+    for i in range(3):
+        make_membership(tier=membre, user=make_user(f"m{i}@example.org", "member", f"M{i}"))
+    with django_assert_max_num_queries(12) as few:
+        client.post(reverse("segments:count"), data, HTTP_HX_REQUEST="true")
+    for i in range(3, 30):
+        make_membership(tier=membre, user=make_user(f"m{i}@example.org", "member", f"M{i}"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        counted = client.post(reverse("segments:count"), data, HTTP_HX_REQUEST="true").content.decode()
+    assert "30 members match" in counted
