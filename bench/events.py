@@ -235,8 +235,20 @@ def measure_agenda(runs: int, server: str, member) -> dict:
         response = client.get("/events/")
         assert response.status_code == 200, response.status_code
 
-    agenda = timed(through_tribu, runs)
-    bare = timed(through_psycopg, runs)
+    # Interleaved (Tribu, bare, bare, Tribu, ...) so a burst of load on a shared machine weighs on both.
+    for _ in range(5):
+        through_tribu()
+        through_psycopg()
+    tribu_samples: list[float] = []
+    bare_samples: list[float] = []
+    for i in range(runs):
+        pair = [(through_tribu, tribu_samples), (through_psycopg, bare_samples)]
+        for func, samples in (pair if i % 2 == 0 else reversed(pair)):
+            t0 = time.perf_counter()
+            func()
+            samples.append(time.perf_counter() - t0)
+    agenda = summary(tribu_samples)
+    bare = summary(bare_samples)
     whole = timed(page, max(20, runs // 4))
     conn.close()
     from django.db import connection
