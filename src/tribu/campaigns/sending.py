@@ -729,5 +729,12 @@ def follow_up(campaign_id: int) -> None:
     next_due = left.filter(status=RecipientStatus.QUEUED).aggregate(at=Min("next_attempt_at"))["at"]
     if left.filter(status=RecipientStatus.QUEUED, next_attempt_at__isnull=True).exists():
         next_due = timezone.now()
+    if next_due is None:
+        # Only rows claimed by another run are left. If that run died too recently for its claims to
+        # look stale, nobody else would pick them up: come back when its lease has run out (a live run
+        # finishes them before; the conditional mark keeps a slow one from sending twice).
+        oldest = left.filter(status=RecipientStatus.SENDING).aggregate(at=Min("claimed_at"))["at"]
+        if oldest is not None:
+            next_due = max(oldest + claim_lease() + timedelta(seconds=1), timezone.now())
     if next_due is not None:
         actions.enqueue_run(campaign_id, at=next_due)

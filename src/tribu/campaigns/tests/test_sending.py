@@ -371,3 +371,28 @@ def test_the_sending_rate_is_honoured(bob, segment, smtp_server):
     sending.run(campaign.pk)
     assert time.monotonic() - started >= 0.5  # six messages at ten a second
     assert len(smtp_server.received) == 6
+
+
+def test_rows_still_claimed_by_a_dead_run_are_taken_back_once_their_lease_ends(
+    bob, segment, smtp_server, settings, monkeypatch
+):
+    """A run that starts right after its predecessor died sees fresh claims it may not take; it comes
+    back when the lease has run out instead of leaving those recipients waiting for ever."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    members = make_members(3)
+    campaign = make_campaign(segment=segment, status=Status.SENDING)
+    rows = [Recipient.objects.create(campaign=campaign, user=m, email=m.email, language="fr") for m in members]
+    sending.claim(campaign.pk, "dead-run", 1)  # the first row, claimed just now by a run that died
+    queued = []
+    monkeypatch.setattr(actions, "enqueue_run", lambda campaign_id, at=None: queued.append(at))
+    sending.run(campaign.pk)
+    assert len(smtp_server.received) == 2
+    assert len(queued) == 1 and queued[0] >= timezone.now() + sending.claim_lease() - timedelta(seconds=5)
+    Recipient.objects.filter(pk=rows[0].pk).update(claimed_at=timezone.now() - sending.claim_lease() * 2)
+    sending.run(campaign.pk)
+    assert len(smtp_server.received) == 3
+    campaign.refresh_from_db()
+    assert campaign.status == Status.SENT
