@@ -67,6 +67,11 @@ class Row:
         return {"verb": value.get("verb", ""), "min": value.get("min", 1), "days": value.get("days")}
 
     @property
+    def incomplete(self) -> bool:
+        """A field is chosen but not its value yet: left out of the live count, refused on save."""
+        return self.spec is not None and self.value in (None, "", []) and self.value_kind != F.NONE
+
+    @property
     def value_text(self) -> str:
         """The value in words, for the segment page."""
         kind = self.value_kind
@@ -201,8 +206,7 @@ def check_rows(rows: list[Row], *, show_incomplete: bool) -> list[dict[str, Any]
         rule = row.as_rule()
         if rule is None:
             continue
-        empty = row.value in (None, "", []) and row.value_kind != F.NONE
-        if empty and not show_incomplete:
+        if row.incomplete and not show_incomplete:
             continue
         cleaned, problem = F.check_rule(rule)
         if problem:

@@ -138,7 +138,11 @@ def count(request: HttpRequest) -> HttpResponse:
     rows = rows_from_post(request.POST)
     rules_ok = check_rows(rows, show_incomplete=False)
     problems = [_("Rule %(n)d: %(problem)s") % {"n": r.index + 1, "problem": r.error} for r in rows if r.error]
-    context: dict[str, Any] = {"problems": problems, "rules_count": len(rules_ok)}
+    context: dict[str, Any] = {
+        "problems": problems,
+        "rules_count": len(rules_ok),
+        "incomplete": [r.index + 1 for r in rows if r.incomplete],
+    }
     if not problems:
         match = "any" if request.POST.get("match") == "any" else "all"
         filters = {"match": match, "rules": rules_ok}  # each rule already checked by check_rows

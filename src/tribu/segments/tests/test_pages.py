@@ -274,3 +274,12 @@ def test_the_live_count_runs_a_bounded_number_of_queries(client, bob, membre, dj
     with django_assert_max_num_queries(len(few.captured_queries)):
         counted = client.post(reverse("segments:count"), data, HTTP_HX_REQUEST="true").content.decode()
     assert "30 members match" in counted
+
+
+def test_a_rule_without_its_value_is_left_out_of_the_live_count_and_said_so(client, bob, mia, gina):
+    client.force_login(bob)
+    data = builder_post(rule0=("role", "in", "choices", ["guest"]), rule1=("tier", "in", "ids", None))
+    counted = client.post(reverse("segments:count"), data, HTTP_HX_REQUEST="true").content.decode()
+    assert "1 member matches" in counted and "Rule 2 has no value yet: it is not counted." in counted
+    saved = client.post(reverse("segments:create"), {**data, "save": "1"})
+    assert saved.status_code == 400 and "choose at least one item" in saved.content.decode()
