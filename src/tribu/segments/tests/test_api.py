@@ -175,3 +175,10 @@ def test_delete_refused_while_a_campaign_targets_it(client, bob, segment):
     response = client.delete(f"/api/v1/segments/{segment.pk}")
     assert response.status_code == 409 and "campaign" in response.json()["error"]["message"]
     assert client.delete("/api/v1/segments/99999").status_code == 404
+
+
+def test_the_openapi_schema_documents_segments(client, db):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert {"/api/v1/segments", "/api/v1/segments/count", "/api/v1/segments/fields", "/api/v1/segments/{segment_id}",
+            "/api/v1/segments/{segment_id}/members"} <= set(paths)
+    assert set(paths["/api/v1/segments/{segment_id}"]) == {"get", "patch", "delete"}
