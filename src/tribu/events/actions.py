@@ -420,6 +420,22 @@ def add_resource(actor: Any, event: Event, *, title: str, kind: str, url: str = 
     return resource
 
 
+PROGRAMME_ITEMS = {"speaker": Speaker, "agenda": AgendaItem, "ticket": TicketType, "question": Question,
+                   "resource": Resource}
+
+
+def remove_programme_item(actor: Any, event: Event, kind: str, pk: int) -> None:
+    """Remove a speaker, agenda item, ticket type (none taken yet), question or resource."""
+    _require_edit(actor, event)
+    model = PROGRAMME_ITEMS.get(kind)
+    item = model.objects.filter(event=event, pk=pk).first() if model else None
+    if item is None:
+        raise ValidationError(_("This item does not exist."), code="unknown")
+    if kind == "ticket" and item.registrations.exists():
+        raise ValidationError(_("People registered with this ticket type: it cannot be removed."), code="in_use")
+    item.delete()
+
+
 # ---------------------------------------------------------------- registration
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("<slug:slug>/publish/", views.publish, name="publish"),
     path("<slug:slug>/cancel/", views.cancel, name="cancel"),
     path("<slug:slug>/programme/", views.programme, name="programme"),
+    path("<slug:slug>/programme/<str:kind>/<int:item_id>/remove/", views.programme_remove, name="programme_remove"),
     path("<slug:slug>/attendees/", views.attendees, name="attendees"),
     path("<slug:slug>/attendees/export.<str:fmt>", views.export, name="export"),
     path("<slug:slug>/attendees/<int:registration_id>/check-in/", views.tick, name="tick"),

@@ -463,6 +463,21 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "events/programme.html", context, status=400 if bad else 200)
 
 
+@require_POST
+def programme_remove(request: HttpRequest, slug: str, kind: str, item_id: int) -> HttpResponse:
+    event = queries.event_or_404(slug)
+    denied = _guard(request, policies.can_edit(request.user, event))
+    if denied:
+        return denied
+    try:
+        actions.remove_programme_item(request.user, event, kind, item_id)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Removed."))
+    return redirect("events:programme", slug=event.slug)
+
+
 # ---------------------------------------------------------------- the day itself
 
 

@@ -324,3 +324,20 @@ def test_the_team_announces_an_event_to_a_segment_only(bob, anna, mia, gina, osc
     announced = set(Notification.objects.filter(kind="events.announced").values_list("recipient__email", flat=True))
     assert announced == {"gina@example.org"}
     assert "Invités" not in _client(anna).get(f"/events/{event.slug}/").content.decode()
+
+
+def test_organisers_remove_programme_items_but_not_a_ticket_type_in_use(anna, mia, oscar):
+    from tribu.events.models import Speaker, TicketType
+
+    event = make_event(organiser=anna)
+    speaker = actions.add_speaker(anna, event, name="Partante")
+    used = TicketType.objects.create(event=event, name="Pris")
+    actions.register(mia, event, ticket_type=used)
+    client = _client(anna)
+    assert f"/programme/speaker/{speaker.pk}/remove/" in client.get(f"/events/{event.slug}/programme/").content.decode()
+    assert _client(oscar).post(f"/events/{event.slug}/programme/speaker/{speaker.pk}/remove/").status_code == 404
+    client.post(f"/events/{event.slug}/programme/speaker/{speaker.pk}/remove/")
+    assert not Speaker.objects.filter(pk=speaker.pk).exists()
+    response = client.post(f"/events/{event.slug}/programme/ticket/{used.pk}/remove/", follow=True)
+    assert "cannot be removed" in response.content.decode()
+    assert TicketType.objects.filter(pk=used.pk).exists()
