@@ -146,3 +146,36 @@ def test_the_video_link_is_shown_to_confirmed_registrants_only(client, anna, mia
     page.force_login(mia)
     assert "Tribu-secret" in page.get(f"/events/{event.slug}/").content.decode()
     assert "Tribu-secret" in page.get(f"/events/{event.slug}/event.ics").content.decode().replace("\r\n ", "")
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_the_api_follows_the_matrix(world, person):
+    import json
+
+    from tribu.events.models import Registration
+
+    people, events = world
+    client = Client()
+    user = people[person]
+    if user is not None:
+        client.force_login(user)
+    listed = {e["slug"] for e in client.get("/api/v1/events?page_size=50").json()["results"]}
+    for state, event in events.items():
+        rights = _expected(person)[state]
+        read = client.get(f"/api/v1/events/{event.slug}")
+        if "V" in rights:
+            assert read.status_code == 200, (state, read.status_code)
+        else:
+            assert read.status_code == (401 if person == "anonymous" else 404), (state, read.status_code)
+        # The agenda lists what may be seen, drafts aside (they live on the organisers' page).
+        assert (event.slug in listed) == ("V" in rights and state != "draft"), state
+        created = client.post(f"/api/v1/events/{event.slug}/registrations", data=json.dumps({}),
+                              content_type="application/json")
+        registered = user is not None and Registration.objects.filter(event=event, user=user).exists()
+        assert registered == ("R" in rights), (state, created.status_code)
+        assert created.status_code == 201 if "R" in rights else created.status_code in (400, 401, 403, 404)
+        managed = client.get(f"/api/v1/events/{event.slug}/registrations").status_code
+        if "C" in rights:
+            assert managed == 200, (state, managed)
+        else:
+            assert managed in ((401,) if person == "anonymous" else (403, 404)), (state, managed)
