@@ -93,6 +93,35 @@ def unique_slug(title: str, starts_at: datetime, exclude_pk: int | None = None) 
     return slug
 
 
+# ---------------------------------------------------------------- images
+
+
+def reencoded_image(upload: Any, *, max_side: int = 1600) -> Any:
+    """An uploaded cover or speaker photo checked like profile photos (a real JPEG, PNG, GIF or WebP,
+    size and pixel limits) and re-encoded: metadata such as a GPS position is dropped."""
+    import io
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, ImageOps
+
+    from tribu.accounts.images import ImageRefused, open_image
+
+    try:
+        image = ImageOps.exif_transpose(open_image(upload))
+    except ImageRefused as error:
+        raise ValidationError(str(error), code="image") from None
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if image.mode in ("RGBA", "LA", "P"):
+        image.convert("RGBA").save(out, format="PNG", optimize=True)
+        extension = "png"
+    else:
+        image.convert("RGB").save(out, format="JPEG", quality=86, optimize=True)
+        extension = "jpg"
+    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")
+
+
 # ---------------------------------------------------------------- events
 
 
@@ -147,6 +176,11 @@ def create_event(actor: Any, *, tiers: list[Any] | None = None, **values: Any) -
     if not policies.can_create_events(actor):
         raise PermissionDenied
     _check_group(actor, values.get("group"))
+    values = dict(values)
+    if values.get("cover") is not None and hasattr(values["cover"], "read"):
+        values["cover"] = reencoded_image(values["cover"])
+    elif "cover" in values and not values["cover"]:
+        values.pop("cover")
     event = Event(**{k: v for k, v in values.items() if k in EVENT_FIELDS})
     if event.organiser_id is None:
         event.organiser = actor
@@ -176,7 +210,7 @@ def update_event(actor: Any, event: Event, values: dict[str, Any], *, tiers: lis
                     event.cover = ""
                     changed.append(field)
             elif hasattr(value, "read"):
-                event.cover = value
+                event.cover = reencoded_image(value)
                 changed.append(field)
             continue
         if getattr(event, field) != value:
@@ -354,7 +388,7 @@ def add_speaker(
         raise ValidationError({"name": [_("Choose a member or give the guest speaker's name.")]})
     speaker = Speaker(event=event, user=user, name=name.strip(), bio=bio, position=event.speakers.count())
     if photo is not None:
-        speaker.photo = photo
+        speaker.photo = reencoded_image(photo, max_side=600)
     speaker.save()
     return speaker
 

@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -341,3 +342,22 @@ def test_organisers_remove_programme_items_but_not_a_ticket_type_in_use(anna, mi
     response = client.post(f"/events/{event.slug}/programme/ticket/{used.pk}/remove/", follow=True)
     assert "cannot be removed" in response.content.decode()
     assert TicketType.objects.filter(pk=used.pk).exists()
+
+
+def test_a_cover_image_is_checked_and_stripped_of_its_metadata(anna):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "Camera with GPS"  # Make
+    Image.new("RGB", (800, 400), "teal").save(buffer, format="JPEG", exif=exif)
+    photo = SimpleUploadedFile("cover.jpg", buffer.getvalue(), content_type="image/jpeg")
+    event = make_event(organiser=anna)
+    actions.update_event(anna, event, {"cover": photo})
+    event.refresh_from_db()
+    with Image.open(event.cover.path) as stored:
+        assert stored.size == (800, 400) and not stored.getexif()
+    fake = SimpleUploadedFile("cover.png", b"not an image at all", content_type="image/png")
+    with pytest.raises(ValidationError):
+        actions.update_event(anna, event, {"cover": fake})
