@@ -45,5 +45,12 @@
     });
   }
   start.hidden = false;
-  start.addEventListener("click", open);
+  start.addEventListener("click", function () {
+    try { window.sessionStorage.setItem("events-camera", "on"); } catch (e) { /* private mode */ }
+    open();
+  });
+  // After a scan the page reloads with the result: scanning goes on for the next person in the queue.
+  var on = false;
+  try { on = window.sessionStorage.getItem("events-camera") === "on"; } catch (e) { on = false; }
+  if (on) open();
 })();
