@@ -283,3 +283,15 @@ def test_a_rule_without_its_value_is_left_out_of_the_live_count_and_said_so(clie
     assert "1 member matches" in counted and "Rule 2 has no value yet: it is not counted." in counted
     saved = client.post(reverse("segments:create"), {**data, "save": "1"})
     assert saved.status_code == 400 and "choose at least one item" in saved.content.decode()
+
+
+def test_member_counts_are_grouped_the_reader_s_way():
+    from django.utils import translation
+
+    from tribu.segments.templatetags.segments import grouped
+
+    with translation.override("en"):
+        assert grouped(29212) == "29,212"
+    with translation.override("fr"):
+        assert grouped(29212).replace("\u202f", " ").replace("\u00a0", " ") == "29 212"
+    assert grouped(None) == ""
