@@ -16,6 +16,11 @@ from .conftest import make_membership, make_tier
 SHOTS = os.environ.get("TRIBU_SEGMENTS_SHOTS", "")
 
 
+def settled(page) -> None:
+    """Wait until htmx has finished swapping and wiring new content (it marks it .htmx-added meanwhile)."""
+    expect(page.locator(".htmx-added, .htmx-settling, .htmx-swapping, .htmx-request")).to_have_count(0)
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_staff_build_a_segment_on_a_phone_and_watch_the_count(live_server):
@@ -39,13 +44,16 @@ def test_staff_build_a_segment_on_a_phone_and_watch_the_count(live_server):
 
         page.select_option("#rule-0-field", "tier")  # HTMX brings the tier's conditions and values
         page.locator("#rule-0-value").wait_for()
+        settled(page)
         page.select_option("#rule-0-value", [str(membre.pk)])
         expect(count).to_contain_text(re.compile(r"3\s+membres correspondent"))
 
         page.click("text=Ajouter une règle")
         page.locator("#rule-1-field").wait_for()
+        settled(page)  # htmx wires the new selects once the swap has settled
         page.select_option("#rule-1-field", "role")
         page.locator("#rule-1-value").wait_for()
+        settled(page)
         page.select_option("#rule-1-value", ["guest"])
         expect(count).to_contain_text(re.compile(r"1\s+membre correspond"))
         assert "Personne 2" in count.inner_text()
