@@ -23,13 +23,16 @@ def _people(n: int, prefix: str = "p"):
 
 
 def test_a_member_registers_in_one_click_and_gets_the_confirmation_with_an_ics(mia, anna, smtp_server):
-    event = make_event(organiser=anna, capacity=5, venue="La Cantine", address="12 rue de la Paix, Nantes")
+    event = make_event(title="Rock & Roll <live>", organiser=anna, capacity=5, venue="La Cantine",
+                       address="12 rue de la Paix, Nantes")
     registration = actions.register(mia, event)
     assert registration.status == RegistrationStatus.CONFIRMED
     assert Event.objects.get(pk=event.pk).seats_taken == 1
     [message] = smtp_server.received
     assert message["To"] == "mia@example.org"
-    assert event.title in subject_of(message)
+    assert subject_of(message) == "You are registered: Rock & Roll <live>"
+    html = next(p for p in message.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
+    assert "Rock &amp; Roll &lt;live&gt;" in html
     body = body_of(message)
     assert "La Cantine" in body and registration.code in body
     assert "calendar.google.com" in body and "outlook.live.com" in body and f"/events/{event.slug}/event.ics" in body
