@@ -19,7 +19,7 @@ AND claim = <this run>``, committed at once), and only then sends the terminator
 - the claim was taken back meanwhile (a run presumed dead but still alive): the mark changes no row,
   so the run drops the connection without the terminator: no double.
 
-Messages go in groups over several connections (``TRIBU_CAMPAIGN_CONNECTIONS``, default 8): every
+Messages go in groups over several connections (``TRIBU_CAMPAIGN_CONNECTIONS``, default 20): every
 body of the group is written, one UPDATE marks the group, then the terminators are written — the
 same order per message, one database round trip per group instead of per message.
 
@@ -95,7 +95,7 @@ def claim_lease() -> timedelta:
 
 def batch_size(rate: int) -> int:
     """Small enough that pause and cancel take effect within a few seconds at the campaign's rate."""
-    size = conf("TRIBU_CAMPAIGN_BATCH_SIZE", 200)
+    size = conf("TRIBU_CAMPAIGN_BATCH_SIZE", 400)
     return max(1, min(size, rate * 5)) if rate else size
 
 
@@ -501,7 +501,7 @@ class BackendTransport:
 
 
 def connections() -> int:
-    return max(1, min(50, conf("TRIBU_CAMPAIGN_CONNECTIONS", 8)))
+    return max(1, min(50, conf("TRIBU_CAMPAIGN_CONNECTIONS", 20)))
 
 
 def transport() -> SmtpPool | BackendTransport:
