@@ -84,9 +84,9 @@ def ensure_profile(user: User) -> Profile:
 
 
 def _refresh_directory(user_ids: list[int]) -> None:
-    from tribu.directory.index import refresh_on_commit
+    from .changes import members_changed
 
-    refresh_on_commit(user_ids)
+    members_changed(user_ids)
 
 
 def check_profile_data(user: User, data: dict[str, Any]) -> dict[str, Any]:

@@ -67,9 +67,9 @@ def hash_token(token: str) -> str:
 
 
 def _refresh_directory(user_ids: list[int]) -> None:
-    from tribu.directory.index import refresh_on_commit
+    from tribu.accounts.changes import members_changed
 
-    refresh_on_commit(user_ids)
+    members_changed(user_ids)
 
 
 # ---------------------------------------------------------------- companies

@@ -177,3 +177,34 @@ def delete_rule(actor: Any, group: Group, rule_id: int) -> None:
             raise MembershipRule.DoesNotExist
         record(actor, "group.rule_deleted", group, group=group, name=group.name)
     transaction.on_commit(lambda: sync_group(Group.objects.get(pk=group.pk)))
+
+
+MANY = 200  # more members than this changed at once (an import): one full pass instead of one per member
+
+
+def apply_for_users(user_ids: list[int]) -> dict[str, int]:
+    """Members whose attributes changed: bring their rule-made group memberships up to date."""
+    from tribu.accounts.models import User
+
+    if not MembershipRule.objects.exists() and not GroupMembership.objects.filter(
+        user_id__in=user_ids, source=Source.RULE
+    ).exists():
+        return {"added": 0, "removed": 0}
+    if len(user_ids) > MANY:
+        totals = apply_rules()
+        return {"added": totals["added"], "removed": totals["removed"]}
+    totals = {"added": 0, "removed": 0}
+    for user in User.objects.filter(pk__in=user_ids):
+        result = apply_for_user(user)
+        totals["added"] += result["added"]
+        totals["removed"] += result["removed"]
+    return totals
+
+
+def apply_on_commit(user_ids: list[int]) -> None:
+    """Once the current transaction commits, apply the rules to these members in the background."""
+    from .tasks import apply_rules_for_users
+
+    ids = sorted({int(i) for i in user_ids if i is not None})
+    if ids:
+        transaction.on_commit(lambda: apply_rules_for_users.enqueue(user_ids=ids))

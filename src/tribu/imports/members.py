@@ -446,9 +446,9 @@ class MemberImporter:
         self._write_companies(todo, users, state["attachments"])
         self._write_activities(todo, users, memberships)
 
-        from tribu.directory.index import refresh_on_commit
+        from tribu.accounts.changes import members_changed
 
-        refresh_on_commit([users[r.email].pk for r in todo])
+        members_changed([users[r.email].pk for r in todo])
         if self.invite:
             from .invitations import invite_on_commit
 

@@ -113,9 +113,9 @@ def tell(actor: Any, membership: Membership, event: str, *, activity: Any = None
 
 
 def _after(membership: Membership) -> None:
-    from tribu.directory.index import refresh_on_commit
+    from tribu.accounts.changes import members_changed
 
-    refresh_on_commit(covered_user_ids(membership))
+    members_changed(covered_user_ids(membership))
     if membership.user_id:
         access.forget(membership.user)
 
@@ -424,14 +424,14 @@ def update_tier(actor: Any, tier: Tier, **values: Any) -> Tier:
 
 def _refresh_holders_of(tier: Tier) -> None:
     """Seats or names changed: the directory shows tiers, so its entries are refreshed."""
+    from tribu.accounts.changes import members_changed
     from tribu.companies.models import CompanyMember
-    from tribu.directory.index import refresh_on_commit
 
     rows = Membership.objects.filter(tier=tier, status__in=GRANTING_STATUSES)
     ids = set(rows.filter(user__isnull=False).values_list("user_id", flat=True))
     ids |= set(CompanyMember.objects.filter(company__memberships__in=rows.filter(company__isnull=False))
                .values_list("user_id", flat=True))
-    refresh_on_commit(ids)
+    members_changed(ids)
 
 
 def move_tier(actor: Any, tier: Tier, direction: str) -> None:

@@ -210,3 +210,28 @@ def test_the_periodic_job_applies_the_rules_and_a_second_run_changes_nothing(ann
     assert job.func() == {"groups": 1, "added": 1, "removed": 0}
     assert job.func() == {"groups": 1, "added": 0, "removed": 0}
     assert Activity.objects.filter(verb="group.member_added", group=group).count() == 1
+
+
+def test_rules_follow_a_change_as_soon_as_it_is_saved(anna, mia, bob, django_capture_on_commit_callbacks):
+    """Without waiting for the periodic job: a tier granted by the team, a region typed in a profile."""
+    from tribu.accounts.actions import update_profile
+    from tribu.memberships import actions as memberships
+
+    premium = make_tier("premium")
+    club = make_group("Club premium", owner=anna)
+    antenne = make_group("Antenne Bretagne", owner=anna)
+    rules.add_rule(anna, club, kind="tier", tier=premium)
+    rules.add_rule(anna, antenne, kind="region", value="Bretagne")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        membership = memberships.grant(bob, tier=premium, reason="Cotisation reçue", user=mia)
+    assert GroupMembership.objects.filter(group=club, user=mia, source="rule").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        update_profile(mia, mia, {"region": "Bretagne"})
+    assert GroupMembership.objects.filter(group=antenne, user=mia, source="rule").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        memberships.cancel(bob, membership, reason="Départ")
+    assert not GroupMembership.objects.filter(group=club, user=mia).exists()
+    assert GroupMembership.objects.filter(group=antenne, user=mia).exists()
