@@ -315,6 +315,16 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 # Another API base for the Stripe client (tests point it at an emulator on 127.0.0.1); empty: Stripe's.
 STRIPE_API_BASE = env("STRIPE_API_BASE")
+
+# Emailing. The shared secret email providers send with their bounce/complaint webhooks (django-anymail;
+# the webhooks answer 404 until it is set), and the mailbox that takes mailto: unsubscribe requests
+# (empty: the sender's address).
+ANYMAIL_WEBHOOK_SECRET = env("TRIBU_ANYMAIL_WEBHOOK_SECRET")
+MAILING_UNSUBSCRIBE_EMAIL = env("TRIBU_UNSUBSCRIBE_EMAIL")
+# Campaign sending: attempts per recipient and the exponential back-off between them (seconds).
+TRIBU_CAMPAIGN_MAX_ATTEMPTS = envint("TRIBU_CAMPAIGN_MAX_ATTEMPTS", 5)
+TRIBU_CAMPAIGN_RETRY_BASE_SECONDS = envint("TRIBU_CAMPAIGN_RETRY_BASE_SECONDS", 60)
+TRIBU_CAMPAIGN_RETRY_MAX_SECONDS = envint("TRIBU_CAMPAIGN_RETRY_MAX_SECONDS", 6 * 3600)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalisation ----------------------------------------------------------------------

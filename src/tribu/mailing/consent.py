@@ -302,12 +302,10 @@ def preferences_url(user: Any) -> str:
 
 
 def unsubscribe_mailbox() -> str:
-    """The address that takes ``mailto:`` unsubscribe requests (the ``MAILING_UNSUBSCRIBE_EMAIL`` setting
-    or the ``TRIBU_UNSUBSCRIBE_EMAIL`` environment variable, else the sender's address);
+    """The address that takes ``mailto:`` unsubscribe requests (the ``MAILING_UNSUBSCRIBE_EMAIL`` setting,
+    from the ``TRIBU_UNSUBSCRIBE_EMAIL`` environment variable, else the sender's address);
     ``tribu mailing_inbound`` reads what arrives there."""
-    import os
-
-    configured = getattr(settings, "MAILING_UNSUBSCRIBE_EMAIL", "") or os.environ.get("TRIBU_UNSUBSCRIBE_EMAIL", "")
+    configured = getattr(settings, "MAILING_UNSUBSCRIBE_EMAIL", "")
     return normalise(configured or settings.DEFAULT_FROM_EMAIL)
 
 

@@ -1,14 +1,13 @@
 """The email provider's tracking webhooks (django-anymail), mounted at ``/email/anymail/<esp>/tracking/``.
 
 They are open only when a webhook secret is configured (``ANYMAIL = {"WEBHOOK_SECRET": "user:password"}``
-in the settings, or the ``TRIBU_ANYMAIL_WEBHOOK_SECRET`` environment variable): the provider then
+in the settings, from the ``TRIBU_ANYMAIL_WEBHOOK_SECRET`` environment variable): the provider then
 calls ``https://user:password@<site>/email/anymail/<esp>/tracking/``. Without a secret they answer 404,
 so nobody can put addresses on the suppression list by posting forged events."""
 
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +20,6 @@ def webhook_secret() -> str:
     return (
         configured.get("WEBHOOK_SECRET")
         or getattr(settings, "ANYMAIL_WEBHOOK_SECRET", "")
-        or os.environ.get("TRIBU_ANYMAIL_WEBHOOK_SECRET", "")
     )
 
 
