@@ -23,9 +23,13 @@ Messages go in groups over several connections (``TRIBU_CAMPAIGN_CONNECTIONS``, 
 body of the group is written, one UPDATE marks the group, then the terminators are written — the
 same order per message, one database round trip per group instead of per message.
 
-The remaining window is the few microseconds between the commit returning and the terminators
-reaching the sockets: a kill there marks messages sent that the server never completed (at worst
-one group per killed worker goes missing, never a duplicate). A server that takes the
+The remaining window runs from the moment the database commits the mark to the moment the
+terminators reach the sockets: microseconds on SQLite (the commit happens in the worker), the trip
+back from the server on PostgreSQL (a millisecond or more on a loaded machine). A kill there marks
+messages sent that the mail server never completed: at worst one group per killed worker goes
+missing, never a duplicate. We chose at-most-once for that window because a duplicate campaign email
+is what members notice and complain about; closing it entirely would need the mail server to take
+the terminator and the database commit atomically, which SMTP cannot do. A server that takes the
 terminator but answers 4xx/5xx puts the row back to retry (4xx, with back-off) or ``failed`` (5xx).
 A connection lost *after* the terminator is counted as sent (the server may have it; resending could
 double it). Each message has a deterministic ``Message-ID`` (campaign + recipient), so a server or
