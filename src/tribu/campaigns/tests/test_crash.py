@@ -8,7 +8,7 @@ the groups' end-of-DATA terminators (see ``sending.py``). On SQLite the commit h
 worker, so the gap between "committed" and "terminators written" is microseconds. On PostgreSQL it
 also holds the trip back from the database server, so a SIGKILL landing in it loses that one group
 (the rows say sent, the server never completed the messages): at most one group per killed worker,
-never a duplicate. This test caught exactly that in 2 of 7 runs on PostgreSQL under load; it is the
+never a duplicate. This test caught exactly that once in five runs on PostgreSQL under load (one group of 20); it is the
 documented at-most-once window, not a failure to hide, so the exactness check runs where the window
 is negligible and ``CAMPAIGNS_CRASH_DB=postgres`` runs it on PostgreSQL on demand."""
 
