@@ -25,7 +25,7 @@ def test_a_member_and_the_team_on_a_phone(live_server):
     from conftest import make_user
     from tribu.memberships.models import Membership
 
-    make_tier("membre", name_fr="Membre", price_cents=6000, period="calendar_year", self_selectable=True)
+    membre = make_tier("membre", name_fr="Membre", price_cents=6000, period="calendar_year", self_selectable=True)
     make_tier("bienfaiteur", name_fr="Bienfaiteur·rice de la communauté des artisans", price_cents=25000,
               self_selectable=True)
     make_user("staff@example.org", "staff", "Sam Staff")
@@ -35,13 +35,21 @@ def test_a_member_and_the_team_on_a_phone(live_server):
         page.goto(f"{live_server.url}/memberships/mine/")
         assert "60,00\u00a0€" in page.inner_text("main")
         assert fits(page)
-        with page.expect_navigation():
-            page.click("text=Choisir « Membre »")
-        assert "le paiement en ligne arrive bientôt" in page.inner_text("main")
-        assert Membership.objects.get(user=member).status == "pending"
-        assert fits(page)
         if SHOTS:
             page.screenshot(path=f"{SHOTS}/mine.png", full_page=True)
+        # A paid tier is chosen on the payment page (card, transfer or cheque): nothing is pending before that.
+        with page.expect_navigation():
+            page.click("text=Choisir « Membre »")
+        assert page.url.endswith(f"/payments/pay/{membre.pk}/")
+        assert "60,00\u00a0€" in page.inner_text("main")
+        assert not Membership.objects.filter(user=member).exists()
+        assert fits(page)
+
+        from tribu.memberships.actions import choose_tier
+
+        choose_tier(member, membre)  # the request the team activates once the dues arrive
+        page.goto(f"{live_server.url}/memberships/mine/")
+        assert "Payer par carte, virement ou chèque" in page.inner_text("main")
 
         page.context.clear_cookies()
         log_in(page, live_server.url, "staff@example.org")
