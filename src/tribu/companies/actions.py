@@ -15,9 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from tribu.core import invitations as core_invitations
 from tribu.core.activity import record
 from tribu.core.community import get_community
 from tribu.core.emails import render_email, send_email_on_commit
@@ -57,9 +56,7 @@ class InvitationRefused(Exception):
     state: str = ""
 
 
-@dataclass
-class InvitationsRateLimited(Exception):
-    limit: int
+InvitationsRateLimited = core_invitations.RateLimited
 
 
 def hash_token(token: str) -> str:
@@ -351,42 +348,14 @@ def parse_emails(text: str) -> list[str]:
 
 
 def check_emails(emails: list[str]) -> list[str]:
-    errors = []
-    if not emails:
-        raise ValidationError({"emails": [_("Enter at least one email address.")]})
-    if len(emails) > MAX_EMAILS_PER_INVITE:
-        raise ValidationError(
-            {"emails": [_("Invite at most %(n)d people at once.") % {"n": MAX_EMAILS_PER_INVITE}]}
-        )
-    for email in emails:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors.append(_("« %(email)s » is not a valid email address.") % {"email": email})
-    if errors:
-        raise ValidationError({"emails": errors})
-    return emails
+    return core_invitations.check_emails(emails, most=MAX_EMAILS_PER_INVITE)
 
 
-def _rate_key(actor: Any) -> str:
-    return f"companies:invitations:{actor.pk}:{timezone.now():%Y%m%d}"
+ALLOWANCE = core_invitations.DailyAllowance("companies", INVITATIONS_PER_DAY)
 
 
 def invitations_left_today(actor: Any) -> int:
-    return max(0, INVITATIONS_PER_DAY - int(cache.get(_rate_key(actor), 0)))
-
-
-def _take_allowance(actor: Any, n: int) -> None:
-    key = _rate_key(actor)
-    cache.add(key, 0, 60 * 60 * 25)
-    try:
-        total = cache.incr(key, n)
-    except ValueError:
-        cache.set(key, n, 60 * 60 * 25)
-        total = n
-    if total > INVITATIONS_PER_DAY:
-        cache.decr(key, n)
-        raise InvitationsRateLimited(INVITATIONS_PER_DAY)
+    return ALLOWANCE.left(actor)
 
 
 def accept_url(token: str) -> str:
@@ -411,7 +380,7 @@ def invite_colleagues(actor: Any, company: Company, emails: list[str]) -> list[C
         raise ValidationError(
             {"emails": [_("%(email)s is already attached to this company.") % {"email": e} for e in already]}
         )
-    _take_allowance(actor, len(emails))
+    ALLOWANCE.take(actor, len(emails))
     now = timezone.now()
     community = get_community()
     language = community.default_language or settings.LANGUAGE_CODE
@@ -443,7 +412,7 @@ def invite_colleagues(actor: Any, company: Company, emails: list[str]) -> list[C
                 )
                 send_email_on_commit([email], **parts)
     except Exception:
-        cache.decr(_rate_key(actor), len(emails))
+        ALLOWANCE.give_back(actor, len(emails))
         raise
     return created
 

@@ -18,14 +18,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tribu.core import invitations as core_invitations
 from tribu.core.activity import record
 from tribu.core.community import get_community
 from tribu.core.emails import language_for, render_email, send_email_on_commit
@@ -48,11 +47,6 @@ class InvitationRefused(Exception):
     status: int
     message: str
     state: str = ""
-
-
-@dataclass
-class RateLimited(Exception):
-    limit: int
 
 
 def hash_token(token: str) -> str:
@@ -82,41 +76,18 @@ def emails_from_csv(upload: Any) -> list[str]:
     return parse_emails("\n".join(" ".join(row) for row in rows))
 
 
+RateLimited = core_invitations.RateLimited
+
+
 def check_emails(emails: list[str]) -> list[str]:
-    if not emails:
-        raise ValidationError({"emails": [_("Enter at least one email address.")]})
-    if len(emails) > MAX_EMAILS_PER_INVITE:
-        raise ValidationError({"emails": [_("Invite at most %(n)d people at once.") % {"n": MAX_EMAILS_PER_INVITE}]})
-    errors = []
-    for address in emails:
-        try:
-            validate_email(address)
-        except ValidationError:
-            errors.append(_("« %(email)s » is not a valid email address.") % {"email": address})
-    if errors:
-        raise ValidationError({"emails": errors})
-    return emails
+    return core_invitations.check_emails(emails, most=MAX_EMAILS_PER_INVITE)
 
 
-def _rate_key(actor: Any) -> str:
-    return f"groups:invitations:{actor.pk}:{timezone.now():%Y%m%d}"
+ALLOWANCE = core_invitations.DailyAllowance("groups", INVITATIONS_PER_DAY)
 
 
 def invitations_left_today(actor: Any) -> int:
-    return max(0, INVITATIONS_PER_DAY - int(cache.get(_rate_key(actor), 0)))
-
-
-def _take_allowance(actor: Any, n: int) -> None:
-    key = _rate_key(actor)
-    cache.add(key, 0, 60 * 60 * 25)
-    try:
-        total = cache.incr(key, n)
-    except ValueError:
-        cache.set(key, n, 60 * 60 * 25)
-        total = n
-    if total > INVITATIONS_PER_DAY:
-        cache.decr(key, n)
-        raise RateLimited(INVITATIONS_PER_DAY)
+    return ALLOWANCE.left(actor)
 
 
 def accept_url(token: str) -> str:
@@ -147,7 +118,7 @@ def invite(actor: Any, group: Group, emails: list[str]) -> InviteResult:
     todo = [e for e in emails if e not in members]
     if not todo:
         return InviteResult([], sorted(members))
-    _take_allowance(actor, len(todo))
+    ALLOWANCE.take(actor, len(todo))
     now = timezone.now()
     users = {u.email.lower(): u for u in User.objects.filter(email__in=todo, is_active=True)}
     sent = []
@@ -182,7 +153,7 @@ def invite(actor: Any, group: Group, emails: list[str]) -> InviteResult:
                     notify([user], INVITED.code, actor=actor, activity=activity,
                            url=reverse("groups:accept", args=[token]), group=locked.name)
     except Exception:
-        cache.decr(_rate_key(actor), len(todo))
+        ALLOWANCE.give_back(actor, len(todo))
         raise
     return InviteResult(sent, sorted(members))
 

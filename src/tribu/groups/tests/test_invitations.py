@@ -126,7 +126,9 @@ def test_animators_withdraw_invitations_and_invite_in_bulk_from_a_csv(client, an
 
 
 def test_invitations_are_rate_limited_per_sender(client, anna, secret, monkeypatch):
-    monkeypatch.setattr(invitations, "INVITATIONS_PER_DAY", 3)
+    from dataclasses import replace
+
+    monkeypatch.setattr(invitations, "ALLOWANCE", replace(invitations.ALLOWANCE, per_day=3))
     client.force_login(anna)
     assert client.post(f"/groups/{secret.slug}/invite/", {"emails": "a@example.org b@example.org"}).status_code == 302
     response = client.post(f"/groups/{secret.slug}/invite/", {"emails": "c@example.org d@example.org"})
