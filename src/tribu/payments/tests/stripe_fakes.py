@@ -42,7 +42,10 @@ def free_port() -> int:
 def start_localstripe() -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as the process it records)
-    proc = subprocess.Popen([str(LOCALSTRIPE), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    # --from-scratch: localstripe otherwise reloads the state every instance dumps to one shared file
+    # (/tmp/localstripe.pickle), which parallel test runs can leave half-written.
+    proc = subprocess.Popen([str(LOCALSTRIPE), "--port", str(port), "--from-scratch"], stdout=log,
+                            stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120  # a loaded machine imports aiohttp slowly
     while time.monotonic() < deadline:
