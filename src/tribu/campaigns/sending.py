@@ -23,12 +23,14 @@ Messages go in groups over several connections (``TRIBU_CAMPAIGN_CONNECTIONS``, 
 body of the group is written, one UPDATE marks the group, then the terminators are written — the
 same order per message, one database round trip per group instead of per message.
 
-The remaining window runs from the moment the database commits the mark to the moment the
-terminators reach the sockets: microseconds on SQLite (the commit happens in the worker), the trip
-back from the server on PostgreSQL (a millisecond or more on a loaded machine). A kill there marks
-messages sent that the mail server never completed: at worst one group per killed worker goes
-missing, never a duplicate. We chose at-most-once for that window because a duplicate campaign email
-is what members notice and complain about; closing it entirely would need the mail server to take
+The remaining window runs from the moment the mark is committed to the moment the terminators are
+written to the sockets (what is written reaches the server even if the worker dies just after). On
+SQLite the commit happens in the worker: microseconds. On PostgreSQL the mark is an UPDATE … RETURNING
+whose COMMIT is sent *without waiting for its answer*; the terminators are written right after and the
+answer is read then (``_mark_sent_many_deferred``), so the window is two writes apart there too,
+instead of a round trip to the database. A kill inside it marks messages sent that the mail server
+never completed: never a duplicate. We chose at-most-once for that instant because a duplicate campaign
+email is what members notice and complain about; closing it entirely would need the mail server to take
 the terminator and the database commit atomically, which SMTP cannot do. A server that takes the
 terminator but answers 4xx/5xx puts the row back to retry (4xx, with back-off) or ``failed`` (5xx).
 A connection lost *after* the terminator is counted as sent (the server may have it; resending could
@@ -407,7 +409,8 @@ class SmtpPool:
                     conn.quit()
                 self.drop(index)
 
-    def send_group(self, sender: str, items: list[tuple[str, bytes]], commit: Any) -> list[Any]:
+    def send_group(self, sender: str, items: list[tuple[str, bytes]], commit: Any,
+                   after_terminators: Any = None) -> list[Any]:
         """Deliver ``items`` (``(address, message bytes)``, at most ``size``). ``commit(indexes)`` is
         called once every body is written and returns the indexes whose recipients are still held by
         the run (now marked sent). Returns, per item, True (delivered), False (claim lost, nothing
@@ -471,6 +474,8 @@ class SmtpPool:
                 conns[index].send(b".\r\n")
             except (OSError, smtplib.SMTPServerDisconnected) as error:
                 fail(index, AfterCommit(f"connection lost after the message: {error}"))
+        if after_terminators is not None:
+            after_terminators()
         for index in list(live):
             try:
                 code, resp = conns[index].getreply()
@@ -561,6 +566,47 @@ def _mark_sent_many(ids: list[int], run_id: str) -> set[int]:
     )
 
 
+def _mark_sent_many_deferred(ids: list[int], run_id: str) -> tuple[set[int], Any]:
+    """``_mark_sent_many`` whose COMMIT is sent but not waited for: returns the rows held and a
+    ``finish()`` that reads the COMMIT's answer, to call once the terminators are written.
+
+    On PostgreSQL the mark is an UPDATE … RETURNING in a transaction; its COMMIT goes to the server and
+    the terminators follow at once, before the answer comes back. A worker killed after the COMMIT left
+    still commits (the kernel delivers what was written) and its terminators were written a few
+    microseconds later — the window is two writes apart, as on SQLite, instead of a round trip. Should
+    the COMMIT itself fail (the database went away), the rows stay claimed and are sent again after the
+    claim lease: the one case that can double a message, logged as such."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or not ids:
+        return _mark_sent_many(ids, run_id), lambda: None
+    connection.ensure_connection()
+    raw = connection.connection
+    table = Recipient._meta.db_table
+    try:
+        raw.execute("BEGIN")
+        rows = raw.execute(
+            f"UPDATE {table} SET status = %s, sent_at = %s, attempts = attempts + 1, last_error = '' "  # noqa: S608
+            "WHERE id = ANY(%s) AND status = %s AND claim = %s RETURNING id",
+            [RecipientStatus.SENT, timezone.now(), ids, RecipientStatus.SENDING, run_id],
+        ).fetchall()
+        raw.pgconn.send_query(b"COMMIT")
+    except Exception:
+        with contextlib.suppress(Exception):
+            raw.rollback()
+        raise
+    held = {row[0] for row in rows}
+
+    def finish() -> None:
+        status = None
+        while (result := raw.pgconn.get_result()) is not None:
+            status = result.status
+        import psycopg.pq
+
+        if status != psycopg.pq.ExecStatus.COMMAND_OK:
+            logger.error("campaigns: the COMMIT of a sent group failed; its %d messages may go out twice", len(held))
+
+    return held, finish
+
+
 def _settle(recipient: Recipient, run_id: str, result: Any, marked: bool) -> str:
     if result is True:
         return "sent"
@@ -601,14 +647,20 @@ def send_group(
             )
         )
     marked: set[int] = set()
+    finishing: list[Any] = []
 
     def commit(indexes: list[int]) -> set[int]:
-        held_ids = _mark_sent_many([recipients[i].pk for i in indexes], run_id)
+        held_ids, finish = _mark_sent_many_deferred([recipients[i].pk for i in indexes], run_id)
+        finishing.append(finish)
         marked.update(held_ids)
         return {i for i in indexes if recipients[i].pk in held_ids}
 
+    def after_terminators() -> None:
+        for finish in finishing:
+            finish()
+
     try:
-        results = channel.send_group(sender, items, commit)
+        results = channel.send_group(sender, items, commit, after_terminators)
     except ConnectionDown as down:
         _mark_failure(recipients[0], run_id, str(down), temporary=True)
         raise
