@@ -32,6 +32,10 @@ import threading
 import time
 from pathlib import Path
 
+from _common import admin_sql, run_threads
+
+pg_admin = admin_sql
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DB_NAME = "tribu_bench_billing"
@@ -39,44 +43,6 @@ DB_NAME = "tribu_bench_billing"
 
 def log(message: str) -> None:
     print(f"[bench-billing] {message}", file=sys.stderr, flush=True)
-
-
-def pg_admin(server: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def run_threads(threads: int, work: list, call) -> float:
-    """Split ``work`` between ``threads`` threads started together; the wall time of the whole."""
-    from django.db import connections
-
-    barrier = threading.Barrier(threads + 1)
-    errors: list[BaseException] = []
-
-    def worker(items: list) -> None:
-        try:
-            barrier.wait()
-            for item in items:
-                call(item)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    chunks = [work[i::threads] for i in range(threads)]
-    pool = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
-    for t in pool:
-        t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for t in pool:
-        t.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise SystemExit(f"{len(errors)} errors, first: {errors[0]!r}")
-    return elapsed
 
 
 def measure(payments: int, threads: int, pdf_runs: int, dsn: str) -> dict:

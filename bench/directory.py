@@ -32,13 +32,14 @@ import os
 import platform
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
+
+from _common import admin_sql, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -102,35 +103,7 @@ def log(message: str) -> None:
     print(f"[bench] {message}", flush=True)
 
 
-def percentile(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100)[p - 1] if len(values) > 1 else values[0]
-
-
-def summary(samples: list[float]) -> dict[str, float]:
-    ms = [s * 1000 for s in samples]
-    return {"p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2),
-            "mean_ms": round(statistics.fmean(ms), 2), "runs": len(ms)}
-
-
-def timed(func, runs: int, warmup: int = 5) -> dict[str, float]:
-    for _ in range(warmup):
-        func()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        func()
-        samples.append(time.perf_counter() - started)
-    return summary(samples)
-
-
 # --- Database ----------------------------------------------------------------------------------
-
-
-def admin_sql(server: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 # --- Seeding -----------------------------------------------------------------------------------

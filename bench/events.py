@@ -39,6 +39,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from _common import admin_sql, summary, timed
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DB_NAME = "tribu_bench_events"
@@ -49,35 +51,6 @@ TARGET_RATIO = 3.0
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], p: int) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-
-def summary(samples: list[float]) -> dict[str, float]:
-    ms = [s * 1000 for s in samples]
-    return {"p50_ms": round(statistics.median(ms), 2), "p95_ms": round(percentile(ms, 95), 2),
-            "mean_ms": round(statistics.fmean(ms), 2)}
-
-
-def timed(func, runs: int, warmup: int = 5) -> dict[str, float]:
-    for _ in range(warmup):
-        func()
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        func()
-        samples.append(time.perf_counter() - t0)
-    return summary(samples)
-
-
-def admin_sql(server: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 # --- Rush --------------------------------------------------------------------------------------

@@ -27,12 +27,13 @@ import os
 import platform
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import admin_sql, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -45,29 +46,6 @@ VERBS = [("post.created", 0.25), ("comment.created", 0.35), ("event.registered",
 
 def log(message: str) -> None:
     print(f"[bench] {message}", flush=True)
-
-
-def percentile(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100)[p - 1] if len(values) > 1 else values[0]
-
-
-def timed(func, runs: int, warmup: int = 3) -> dict[str, float]:
-    for _ in range(warmup):
-        func()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        func()
-        samples.append((time.perf_counter() - started) * 1000)
-    return {"p50_ms": round(percentile(samples, 50), 2), "p95_ms": round(percentile(samples, 95), 2),
-            "mean_ms": round(statistics.fmean(samples), 2), "runs": runs}
-
-
-def admin_sql(server: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 # --- Seeding -----------------------------------------------------------------------------------
