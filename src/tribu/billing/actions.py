@@ -20,6 +20,7 @@ reminders live in ``renewals.py``.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -59,11 +60,9 @@ def next_sequence(kind: str, year: int) -> int:
         cursor.execute(sql, [kind, year])
         row = cursor.fetchone()
         if row is None:
-            try:
-                with transaction.atomic():
-                    DocumentCounter.objects.create(kind=kind, year=year, last=0)
-            except IntegrityError:  # created meanwhile by a concurrent transaction: wait for theirs
-                pass
+            # A concurrent transaction may create it meanwhile: then the UPDATE below waits for theirs.
+            with contextlib.suppress(IntegrityError), transaction.atomic():
+                DocumentCounter.objects.create(kind=kind, year=year, last=0)
             cursor.execute(sql, [kind, year])
             row = cursor.fetchone()
     return int(row[0])
@@ -303,7 +302,7 @@ def update_organisation(actor: Any, values: dict[str, Any]) -> Organisation:
 
 
 class ReminderTooSoon(ValidationError):
-    pass
+    """A reminder for this membership went out less than a day ago."""
 
 
 def send_manual_reminder(actor: Any, membership: Any) -> RenewalReminder:

@@ -502,7 +502,7 @@ class BackendTransport:
         return True
 
     def drop(self) -> None:
-        pass
+        """Nothing to drop: these backends hand a message over in one step (no half-sent DATA)."""
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

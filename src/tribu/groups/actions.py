@@ -51,7 +51,7 @@ MAX_ANSWER = 1000
 
 
 class AlreadyMember(ValidationError):
-    pass
+    """The person is already a member of the group."""
 
 
 # ---------------------------------------------------------------- group types

@@ -10,6 +10,7 @@ queries per rule, whatever the number of members.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -126,11 +127,9 @@ def apply_for_user(user: Any) -> dict[str, int]:
             if group.is_archived:
                 continue
             if matches and group_id not in current:
-                try:
+                with contextlib.suppress(AlreadyMember):  # joined by themselves meanwhile
                     add_member(group, user, actor=None, source=Source.RULE)
                     added += 1
-                except AlreadyMember:
-                    pass
             elif not matches and current.get(group_id) == Source.RULE:
                 membership = GroupMembership.objects.filter(group=group, user=user).first()
                 if membership is not None:

@@ -114,7 +114,7 @@ class FakeStripe:
             protocol_version = "HTTP/1.1"
 
             def log_message(self, *args: Any) -> None:
-                pass
+                """Quiet: the test output is not the place for the fake server's access log."""
 
             def _body(self) -> bytes:
                 length = int(self.headers.get("Content-Length") or 0)
