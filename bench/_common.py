@@ -70,3 +70,22 @@ def run_threads(threads: int, work: list, call: Callable[[Any], Any]) -> float:
     if errors:
         raise SystemExit(f"{len(errors)} errors, first: {errors[0]!r}")
     return elapsed
+
+
+def git_commit(root: Any) -> str:
+    """The short commit the benchmark ran on (printed with every result)."""
+    import subprocess
+
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def run_facts(root: Any) -> dict[str, Any]:
+    """What every saved result starts with: when, on which commit, on what machine, under what load."""
+    import datetime as dt
+    import os
+    import platform
+
+    return {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "commit": git_commit(root),
+            "cpus": os.cpu_count(), "python": platform.python_version(),
+            "load_average_after": os.getloadavg() if hasattr(os, "getloadavg") else None}

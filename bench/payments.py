@@ -27,15 +27,13 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from _common import admin_sql, run_threads
+from _common import admin_sql, run_facts, run_threads
 
 pg_admin = admin_sql
 
@@ -194,11 +192,8 @@ def main() -> None:
         if not args.keep:
             pg_admin(args.server, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
     now = dt.datetime.now(dt.UTC)
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    report = {"date": now.isoformat(timespec="seconds"), "commit": commit.strip(), "cpus": os.cpu_count(),
-              "python": platform.python_version(), "load_average_after": load, **result}
+    report = {**run_facts(ROOT), **result}
     print(json.dumps(report, indent=2))
     if args.no_save:
         return
@@ -218,7 +213,7 @@ def main() -> None:
         )
     w, b = result["webhook"], result["bare"]
     with table.open("a") as fh:
-        fh.write(f"| {now:%Y-%m-%d %H:%M} | {commit.strip()} | {os.cpu_count()} | {result['events']} | "
+        fh.write(f"| {now:%Y-%m-%d %H:%M} | {report['commit']} | {report['cpus']} | {result['events']} | "
                  f"{result['threads']} | {w['events_per_s']} | {w['deliveries_per_s']} | {b['events_per_s']} | "
                  f"{result['ratio_webhook_vs_bare']} | {w['double_effects']} | {result['meets_target']} | {name} |\n")
 
