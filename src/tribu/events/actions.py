@@ -599,10 +599,9 @@ def card_checkout_url(actor: Any, registration: Registration, *, success_url: st
     """The Stripe Checkout page of a ticket awaiting payment (through the payments app's gateway; its
     webhook marks the payment paid by its reference, and ``settle_payments`` then confirms the seat).
     Raises ``ValidationError`` when online payment is not available."""
-    from django.utils.translation import get_language
-
     from tribu.payments import gateway
-    from tribu.payments.models import Payment, PaymentMethod, PaymentStatus
+    from tribu.payments.actions import open_card_checkout
+    from tribu.payments.models import PaymentStatus
 
     if registration.user_id != getattr(actor, "pk", None):
         raise PermissionDenied
@@ -612,33 +611,13 @@ def card_checkout_url(actor: Any, registration: Registration, *, success_url: st
     if registration.status != RegistrationStatus.PENDING_PAYMENT or payment is None \
             or payment.status != PaymentStatus.PENDING:
         raise ValidationError(_("This ticket is not awaiting payment."), code="not_pending")
-    if payment.checkout_url:
-        return payment.checkout_url
-    metadata = {"reference": payment.reference, "purpose": payment.purpose, "user_id": str(payment.user_id or ""),
-                "registration_id": str(registration.pk)}
-    params = {
-        "mode": "payment",
-        "client_reference_id": payment.reference,
-        "line_items": [{"quantity": 1, "price_data": {
-            "currency": payment.currency.lower(), "unit_amount": payment.amount_cents,
-            "product_data": {"name": registration.event.title[:250]}}}],
-        "success_url": success_url,
-        "cancel_url": cancel_url,
-        "metadata": metadata,
-        "payment_intent_data": {"metadata": metadata},
-        "customer_email": actor.email,
-        "locale": "fr" if (get_language() or "fr").startswith("fr") else "en",
-    }
     try:
-        session = gateway.create_checkout_session(params, idempotency_key=f"tribu-event-{payment.reference}")
+        payment = open_card_checkout(payment, name=registration.event.title[:250], success_url=success_url,
+                                     cancel_url=cancel_url, email=actor.email,
+                                     metadata={"registration_id": str(registration.pk)})
     except gateway.StripeUnavailable:
         raise ValidationError(_("Online payment is not available right now: try again later or pay by bank "
                                 "transfer."), code="stripe_down") from None
-    Payment.objects.filter(pk=payment.pk, stripe_checkout_session="").update(
-        method=PaymentMethod.CARD, stripe_checkout_session=str(session["id"]),
-        checkout_url=str(session.get("url") or ""), updated_at=timezone.now(),
-    )
-    payment.refresh_from_db()
     return payment.checkout_url
 
 

@@ -147,6 +147,20 @@ def _checkout_params(payment: Payment, *, name: str, interval: str | None, succe
     return params
 
 
+def open_card_checkout(payment: Payment, *, name: str, success_url: str, cancel_url: str, email: str,
+                       metadata: dict[str, str] | None = None) -> Payment:
+    """Stripe Checkout for a one-off pending payment another app created (an event ticket): the same
+    session parameters, idempotency and webhook as the dues; ``metadata`` is added to Stripe's.
+    Raises ``gateway.StripeUnavailable`` when Stripe cannot be reached."""
+    params = _checkout_params(payment, name=name, interval=None, success_url=success_url, cancel_url=cancel_url,
+                              customer=payment.stripe_customer, email=email)
+    params["metadata"].update(metadata or {})  # the payment intent's metadata is the same dict
+    if payment.method != PaymentMethod.CARD:
+        Payment.objects.filter(pk=payment.pk).update(method=PaymentMethod.CARD, updated_at=timezone.now())
+        payment.method = PaymentMethod.CARD
+    return _open_checkout(payment, params)
+
+
 def start_checkout(user: Any, tier: Tier, *, recurring: bool, success_url: str, cancel_url: str) -> Payment:
     """A card payment of ``tier``'s dues through Stripe Checkout; returns the payment with its
     ``checkout_url``. A retry (double click, network failure) reuses the same pending payment and so
