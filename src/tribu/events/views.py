@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from tribu.core.decorators import allowed_if
 from tribu.core.markdown import render_markdown
 from tribu.core.policies import is_member_area_allowed
+from tribu.imports.exports import safe_cell
 from tribu.memberships.access import Access, decide, tier_page
 
 from . import actions, forms, ics, policies, queries
@@ -534,7 +535,7 @@ def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         writer = csv.writer(out)
         writer.writerow(header)
         for row in rows:
-            writer.writerow([_safe_cell(c) for c in row])
+            writer.writerow([safe_cell(c) for c in row])
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     else:
         from openpyxl import Workbook
@@ -544,7 +545,7 @@ def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         sheet.title = _("Attendees")[:31]
         sheet.append(header)
         for row in rows:
-            sheet.append([_safe_cell(c) for c in row])
+            sheet.append([safe_cell(c) for c in row])
         buffer = io.BytesIO()
         book.save(buffer)
         response = HttpResponse(
@@ -552,13 +553,6 @@ def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         )
     response["Content-Disposition"] = f'attachment; filename="{event.slug}-attendees.{fmt}"'
     return response
-
-
-def _safe_cell(value: Any) -> Any:
-    """No spreadsheet formula from a member's own text (CSV injection)."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
 
 
 def checkin(request: HttpRequest, slug: str) -> HttpResponse:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from tribu.core.decorators import allowed_if
 from tribu.core.markdown import render_markdown
+from tribu.imports.exports import safe_cell
 
 from . import actions, invitations, policies, queries, rules
 from .forms import (
@@ -214,10 +215,8 @@ def members_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer.writerow([_("Name"), _("Email"), _("Role"), _("Joined on"), _("How")])
     q = " ".join(request.GET.get("q", "").split())[:100]
     for row in queries.members(group, q).iterator(chunk_size=500):
-        name = row.user.name
-        if name[:1] in ("=", "+", "-", "@"):
-            name = "'" + name  # no formula injection in spreadsheets
-        writer.writerow([name, row.user.email, row.get_role_display(), row.joined_at.date().isoformat(),
+        writer.writerow([safe_cell(row.user.name), safe_cell(row.user.email), row.get_role_display(),
+                         row.joined_at.date().isoformat(),
                          row.get_source_display()])
     return response
 
