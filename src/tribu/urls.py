@@ -27,6 +27,9 @@ urlpatterns = [
     path("manage/segments/", include("tribu.segments.urls")),
     path("manage/campaigns/", include("tribu.campaigns.urls")),
     path("events/", include("tribu.events.urls")),
+    path("attachments/", include("tribu.media.urls")),
+    path("library/", include("tribu.library.urls")),
+    path("search/", include("tribu.search.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,0 +1,3 @@
+"""Tables of the library app."""
+
+from __future__ import annotations

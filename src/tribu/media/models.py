@@ -1,0 +1,3 @@
+"""Tables of the media app."""
+
+from __future__ import annotations

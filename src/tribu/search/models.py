@@ -1,0 +1,3 @@
+"""Tables of the search app."""
+
+from __future__ import annotations
