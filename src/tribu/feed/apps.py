@@ -11,6 +11,7 @@ class FeedConfig(AppConfig):
         from tribu.core.activity_text import describe_verb
 
         from . import notifications  # noqa: F401 - registers the kinds
+        from .discussion import notifications as discussion_notifications  # noqa: F401
 
         describe_verb("post.created", _("%(who)s posted in %(group_name)s"))
         describe_verb("post.welcome", _("%(member)s was welcomed in %(group_name)s"))

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("groups/<slug:slug>/posts/", views.create, name="create"),
     path("posts/<int:post_id>/pin/", views.pin, name="pin"),
     path("posts/<int:post_id>/delete/", views.delete, name="delete"),
+    path("", include("tribu.feed.discussion.urls")),
 ]

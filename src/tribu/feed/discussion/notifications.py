@@ -1,0 +1,3 @@
+"""Notification kinds of discussions (replies, reactions, accepted answers)."""
+
+from __future__ import annotations
