@@ -111,6 +111,12 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     digested_at = models.DateTimeField(null=True, blank=True)
+    # Grouping (kinds with ``group_by``): the unread row of a recipient, kind and key absorbs the next
+    # ones. ``count`` is the number of distinct actors merged, ``actors`` the most recent of them
+    # (``[{"id": pk, "name": name}, ...]``, latest first, capped). Empty key: not grouped.
+    group_key = models.CharField(max_length=64, blank=True, default="")
+    count = models.PositiveIntegerField(default=1)
+    actors = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -120,6 +126,15 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-created_at"], name="notif_recipient_time"),
             models.Index(
                 fields=["recipient"], name="notif_unread", condition=models.Q(read_at__isnull=True)
+            ),
+        ]
+        constraints = [
+            # At most one unread row per recipient, kind and group: concurrent notify() calls for
+            # the same group collide here and the loser updates the winner's row.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "group_key"],
+                name="notif_unread_group_unique",
+                condition=models.Q(read_at__isnull=True) & ~models.Q(group_key=""),
             ),
         ]
 
@@ -141,6 +156,30 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}={self.channel}"
+
+
+class DigestFrequency(models.TextChoices):
+    DAILY = "daily", _("Every day")
+    WEEKLY = "weekly", _("Once a week")
+    NEVER = "never", _("Never")
+
+
+class DigestPreference(models.Model):
+    """How often a member gets the digest email; no row means daily. ``last_sent_at`` is the
+    digest job's claim: a digest is sent only by the run that moves it forward."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_preference"
+    )
+    frequency = models.CharField(
+        _("digest frequency"), max_length=8, choices=DigestFrequency.choices, default=DigestFrequency.DAILY
+    )
+    # 0 = Monday … 6 = Sunday (Python's ``weekday()``), used by the weekly digest.
+    weekday = models.PositiveSmallIntegerField(_("day of the weekly digest"), default=0)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} digest={self.frequency}"
 
 
 class WorkerHeartbeat(models.Model):

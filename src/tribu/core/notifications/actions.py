@@ -3,11 +3,14 @@ emails and live badge updates go out after the transaction commits."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,11 +19,17 @@ from tribu.core.activity import record
 from tribu.core.models import Activity, Notification, NotificationChannel, NotificationPreference
 
 from . import policies, queries
-from .kinds import COMMUNITY_ANNOUNCEMENT, ROLE_CHANGED, WELCOME, get_kind
+from .kinds import COMMUNITY_ANNOUNCEMENT, ROLE_CHANGED, WELCOME, NotificationKind, get_kind
 from .realtime import push_unread_counts_on_commit
 
 ALL: Literal["all"] = "all"
 EMAIL_BATCH = 100
+#: A grouped row keeps this many recent actors (latest first); an actor who fell off the list and
+#: acts again is counted again (the count is exact up to this many distinct actors).
+MAX_GROUP_ACTORS = 50
+#: A grouped row that was already emailed is emailed again (with its new count) only if its last
+#: email is at least this old; otherwise the update shows in the centre and the badge only.
+GROUP_EMAIL_INTERVAL = timedelta(hours=1)
 
 
 def notify(
@@ -38,13 +47,16 @@ def notify(
     ``data`` is stored as JSON and used by the kind to write its text. The actor is never notified
     of their own act. Returns the notifications created.
     """
-    if get_kind(kind) is None:
+    kind_obj = get_kind(kind)
+    if kind_obj is None:
         raise ValueError(f"Unknown notification kind {kind!r}; register it in its app's kinds first.")
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     users = {u.pk: u for u in recipients if u.is_active and (actor_obj is None or u.pk != actor_obj.pk)}
     if not users:
         return []
     channels = queries.channels_for(users.keys(), kind)
+    if kind_obj.group_by:
+        return _notify_grouped(kind_obj, users, channels, actor_obj, activity, url, data)
     rows = [
         Notification(recipient=user, kind=kind, actor=actor_obj, activity=activity, url=url, data=data)
         for uid, user in users.items()
@@ -63,6 +75,106 @@ def notify(
                 transaction.on_commit(lambda batch=batch: send_notification_emails.enqueue(notification_ids=batch))
         push_unread_counts_on_commit(n.recipient_id for n in created)
     return created
+
+
+def group_key(kind: NotificationKind, data: dict[str, Any]) -> str:
+    """The key that groups notifications of ``kind``: a digest of the ``group_by`` values of ``data``."""
+    values = json.dumps([data.get(k) for k in kind.group_by], sort_keys=True, default=str)
+    return hashlib.sha1(values.encode(), usedforsecurity=False).hexdigest()
+
+
+def _notify_grouped(
+    kind: NotificationKind,
+    users: dict[int, Any],
+    channels: dict[int, str],
+    actor: Any,
+    activity: Activity | None,
+    url: str,
+    data: dict[str, Any],
+) -> list[Notification]:
+    """``notify`` for a kind with ``group_by``: per recipient, update their unread row of the same
+    group, or create it. Race-safe: the partial unique constraint ``notif_unread_group_unique``
+    lets only one concurrent insert win; the others catch the conflict and update the winner's row
+    (locked with ``SELECT ... FOR UPDATE``), so two reactions at once give one row counting two.
+
+    Emails: a new row is emailed as usual; an updated row is emailed again only when its previous
+    email is at least ``GROUP_EMAIL_INTERVAL`` old (at most one email per row per hour). An updated
+    row goes back into the next digest (``digested_at`` is cleared) so the digest shows the new count.
+    """
+    key = group_key(kind, data)
+    entry = {"id": actor.pk, "name": actor.name} if actor is not None else None
+    touched: list[Notification] = []
+    to_email: list[int] = []
+    with transaction.atomic():
+        for uid, user in users.items():
+            channel = channels[uid]
+            if channel == NotificationChannel.OFF:
+                continue
+            row, email = _merge_into_unread(user, kind.code, key, actor, entry, activity, url, data, channel)
+            if row is None:
+                try:
+                    with transaction.atomic():
+                        row = Notification.objects.create(
+                            recipient=user, kind=kind.code, actor=actor, activity=activity, url=url, data=data,
+                            group_key=key, count=1, actors=[entry] if entry else [],
+                        )
+                    email = channel == NotificationChannel.EMAIL
+                except IntegrityError:
+                    # A concurrent notify() created the row first: merge into it.
+                    row, email = _merge_into_unread(user, kind.code, key, actor, entry, activity, url, data, channel)
+                    if row is None:
+                        raise
+            touched.append(row)
+            if email:
+                to_email.append(row.pk)
+        if to_email:
+            from .tasks import send_notification_emails
+
+            for start in range(0, len(to_email), EMAIL_BATCH):
+                batch = to_email[start : start + EMAIL_BATCH]
+                transaction.on_commit(lambda batch=batch: send_notification_emails.enqueue(notification_ids=batch))
+        push_unread_counts_on_commit(n.recipient_id for n in touched)
+    return touched
+
+
+def _merge_into_unread(
+    user: Any, kind: str, key: str, actor: Any, entry: dict[str, Any] | None,
+    activity: Activity | None, url: str, data: dict[str, Any], channel: str,
+) -> tuple[Notification | None, bool]:
+    """Update the recipient's unread row of this group, if any; returns it and whether to email it."""
+    row = (
+        Notification.objects.select_for_update()
+        .filter(recipient=user, kind=kind, group_key=key, read_at__isnull=True)
+        .first()
+    )
+    if row is None:
+        return None, False
+    now = timezone.now()
+    actors = [a for a in (row.actors or []) if isinstance(a, dict)]
+    if entry is not None:
+        known = any(a.get("id") == entry["id"] for a in actors)
+        actors = [entry, *(a for a in actors if a.get("id") != entry["id"])]
+        row.actor = actor
+    else:
+        known = False
+    row.actors = actors[:MAX_GROUP_ACTORS]
+    row.count = row.count + (0 if known else 1)
+    row.data = data
+    row.url = url or row.url
+    row.activity = activity or row.activity
+    row.created_at = now
+    row.digested_at = None
+    email = False
+    emailed_long_ago = row.emailed_at is not None and row.emailed_at <= now - GROUP_EMAIL_INTERVAL
+    if channel == NotificationChannel.EMAIL and emailed_long_ago:
+        row.emailed_at = None  # the task claims it again
+        email = True
+    row.save(
+        update_fields=[
+            "actor", "actors", "count", "data", "url", "activity", "created_at", "digested_at", "emailed_at",
+        ]
+    )
+    return row, email
 
 
 def mark_read(user: Any, ids: Iterable[int] | Literal["all"]) -> int:

@@ -4,6 +4,19 @@ centre, the preferences page and the emails only ever go through this registry.
 
 A kind says how to write a notification as one line of text. ``text()`` is called with the reader's
 language already active, so it uses plain ``gettext``.
+
+Grouping: a kind with ``group_by=("post_id",)`` merges a new notification into the recipient's
+UNREAD one of the same kind whose ``data["post_id"]`` is equal (see ``actions.notify``): the row
+counts the distinct actors (``notification.count``), keeps the latest actor and a few recent names
+(``notification.actors``) and rises to the top of the centre. Its text says so with
+``actors_phrase``::
+
+    def _reacted_text(n):
+        return ngettext("%(actors)s reacted to your post.", "%(actors)s reacted to your post.",
+                        n.count) % {"actors": actors_phrase(n)}
+
+("Alice reacted…", "Alice and Bob reacted…", "Alice and 3 others reacted…"; in French the verb
+agrees: "Alice a réagi…", "Alice et 3 autres ont réagi…").
 """
 
 from __future__ import annotations
@@ -12,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tribu.core.models import NotificationChannel
@@ -29,10 +42,19 @@ class NotificationKind:
     default_channel: str
     text: Callable[[Notification], str]
     order: int = 100
+    #: ``data`` keys whose equal values merge an unread notification with the next one (empty: never).
+    group_by: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.default_channel not in NotificationChannel.values:
             raise ValueError(f"Unknown default channel {self.default_channel!r} for kind {self.code!r}")
+        if isinstance(self.group_by, str):
+            raise ValueError(f"group_by of {self.code!r} must be a tuple of data keys, not a string")
+
+    @property
+    def app_label(self) -> str:
+        """The app part of the code (``feed`` for ``feed.reaction``); platform kinds are ``core``."""
+        return self.code.split(".", 1)[0] if "." in self.code else "core"
 
 
 KINDS: dict[str, NotificationKind] = {}
@@ -66,6 +88,28 @@ def render_text(notification: Notification) -> str:
 def _actor_name(notification: Notification) -> str:
     actor = notification.actor
     return actor.name if actor is not None else gettext("Someone")
+
+
+def actors_phrase(notification: Notification) -> str:
+    """Who did it, in the active language: "Alice", "Alice and Bob", "Alice and 3 others".
+
+    Uses the names stored on a grouped row (latest first) and its ``count`` of distinct actors; on
+    an ungrouped row it is just the actor's name. Pair it with ``ngettext(..., notification.count)``
+    so the verb agrees in French.
+    """
+    names = [a.get("name") or gettext("Someone") for a in (notification.actors or []) if isinstance(a, dict)]
+    if not names:
+        names = [_actor_name(notification)]
+    count = max(notification.count or 1, len(names))
+    if count == 1:
+        return names[0]
+    if count == 2 and len(names) >= 2:
+        return gettext("%(first)s and %(second)s") % {"first": names[0], "second": names[1]}
+    others = count - 1
+    return ngettext("%(first)s and %(count)d other", "%(first)s and %(count)d others", others) % {
+        "first": names[0],
+        "count": others,
+    }
 
 
 # --- The kinds the platform has now ------------------------------------------------------------
