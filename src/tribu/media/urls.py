@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "media"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:pk>/", views.download, name="download"),
+    path("<int:pk>/thumbnail/", views.thumbnail, name="thumbnail"),
+    path("preview/", views.preview, name="preview"),
+    path("formatting/", views.help_page, name="help"),
+]

@@ -197,8 +197,16 @@ def _zip_document(file: Any) -> tuple[str, str] | None:
                         return found
     except ValidationError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, KeyError, RuntimeError,
-            NotImplementedError, EOFError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        KeyError,
+        RuntimeError,
+        NotImplementedError,
+        EOFError,
+    ):
         return None
     finally:
         file.seek(0)

@@ -21,7 +21,11 @@ def refusal(file, **kwargs) -> ValidationError:
 def test_a_picture_is_accepted_with_its_real_type_and_size():
     info = check_upload(samples.png(40, 30, name="photo.jpeg"))
     assert (info.kind, info.content_type, info.extension, info.width, info.height) == (
-        "image", "image/png", ".png", 40, 30,
+        "image",
+        "image/png",
+        ".png",
+        40,
+        30,
     )
 
 

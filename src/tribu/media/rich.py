@@ -1,0 +1,137 @@
+"""Rich rendering of member content: ``render_rich(text)`` is ``tribu.core.markdown.render_markdown``
+(Markdown, sanitised by nh3) plus video embeds.
+
+A video address alone on its line (outside code blocks) from an allowlisted provider becomes a
+responsive, sandboxed, lazily loaded ``<iframe>`` on the provider's privacy-friendly player, followed by
+a plain link (shown where frames are not: emails, feeds). Providers: YouTube (played from
+youtube-nocookie.com), Vimeo (``dnt=1``), Dailymotion, and the PeerTube instances listed in
+``TRIBU_PEERTUBE_HOSTS``. The iframe HTML is built here from a validated video id — never from the
+member's text — after sanitising, so nothing the member writes reaches the page unsanitised.
+``settings.SECURE_CSP["frame-src"]`` lists exactly ``frame_hosts()``.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from urllib.parse import parse_qs, urlsplit
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from tribu.core.markdown import render_markdown
+
+from . import conf
+
+YOUTUBE_PLAYER = "https://www.youtube-nocookie.com"
+VIMEO_PLAYER = "https://player.vimeo.com"
+DAILYMOTION_PLAYER = "https://www.dailymotion.com"
+PLAYERS = (YOUTUBE_PLAYER, VIMEO_PLAYER, DAILYMOTION_PLAYER)
+
+YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtube-nocookie.com", "www.youtube-nocookie.com"}
+YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+VIMEO_HOSTS = {"vimeo.com", "www.vimeo.com", "player.vimeo.com"}
+DAILYMOTION_HOSTS = {"dailymotion.com", "www.dailymotion.com"}
+DAILYMOTION_ID = re.compile(r"^x[A-Za-z0-9]{4,20}$")
+PEERTUBE_ID = re.compile(r"^[A-Za-z0-9-]{8,40}$")
+URL_LINE = re.compile(r"^ {0,3}(https?://[^\s<>\"']+) *$")
+FENCE = re.compile(r"^ {0,3}(```|~~~)")
+SANDBOX = "allow-scripts allow-same-origin allow-popups allow-presentation"
+ALLOW = "fullscreen; picture-in-picture; encrypted-media"
+
+
+def frame_hosts() -> list[str]:
+    """The origins the CSP ``frame-src`` must list: the players, then the PeerTube instances."""
+    return [*PLAYERS, *(f"https://{host}" for host in conf.peertube_hosts())]
+
+
+def _youtube_start(query: dict[str, list[str]]) -> str:
+    value = (query.get("t") or query.get("start") or [""])[0].rstrip("s")
+    return f"?start={int(value)}" if value.isdigit() and int(value) < 100_000 else ""
+
+
+def embed_for(url: str) -> tuple[str, str] | None:
+    """(player address, provider name) for an allowlisted video address, else None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or parts.username or parts.password or parts.port:
+        return None
+    host = (parts.hostname or "").lower()
+    segments = [segment for segment in parts.path.split("/") if segment]
+    query = parse_qs(parts.query)
+    if host in YOUTUBE_HOSTS:
+        video = ""
+        if segments == ["watch"]:
+            video = (query.get("v") or [""])[0]
+        elif len(segments) == 2 and segments[0] in ("shorts", "embed", "live"):
+            video = segments[1]
+        if YOUTUBE_ID.match(video):
+            return f"{YOUTUBE_PLAYER}/embed/{video}{_youtube_start(query)}", "YouTube"
+    elif host == "youtu.be" and len(segments) == 1 and YOUTUBE_ID.match(segments[0]):
+        return f"{YOUTUBE_PLAYER}/embed/{segments[0]}{_youtube_start(query)}", "YouTube"
+    elif host in VIMEO_HOSTS:
+        if segments and segments[0] == "video":
+            segments = segments[1:]
+        if len(segments) == 1 and segments[0].isdigit() and len(segments[0]) <= 12:
+            return f"{VIMEO_PLAYER}/video/{segments[0]}?dnt=1", "Vimeo"
+    elif host in DAILYMOTION_HOSTS:
+        if segments[:1] == ["embed"]:
+            segments = segments[1:]
+        if len(segments) == 2 and segments[0] == "video":
+            video = segments[1].split("_", 1)[0]
+            if DAILYMOTION_ID.match(video):
+                return f"{DAILYMOTION_PLAYER}/embed/video/{video}", "Dailymotion"
+    elif host == "dai.ly" and len(segments) == 1 and DAILYMOTION_ID.match(segments[0]):
+        return f"{DAILYMOTION_PLAYER}/embed/video/{segments[0]}", "Dailymotion"
+    elif host in conf.peertube_hosts():
+        video = ""
+        if len(segments) == 2 and segments[0] == "w":
+            video = segments[1]
+        elif len(segments) == 3 and segments[0] == "videos" and segments[1] in ("watch", "embed"):
+            video = segments[2]
+        if PEERTUBE_ID.match(video):
+            return f"https://{host}/videos/embed/{video}", "PeerTube"
+    return None
+
+
+def embed_html(url: str, player: str, provider: str) -> str:
+    title = escape(_("Video on %(site)s") % {"site": provider})
+    return (
+        f'<figure class="media-embed"><div class="media-embed-frame">'
+        f'<iframe src="{escape(player)}" title="{title}" loading="lazy" sandbox="{SANDBOX}" allow="{ALLOW}" '
+        f'allowfullscreen referrerpolicy="strict-origin-when-cross-origin"></iframe></div>'
+        f'<figcaption><a href="{escape(url)}" rel="noopener noreferrer nofollow">{escape(url)}</a></figcaption>'
+        f"</figure>"
+    )
+
+
+def render_rich(text: str) -> SafeString:
+    """Sanitised HTML of the Markdown ``text``, with allowlisted videos embedded."""
+    nonce = secrets.token_hex(8)
+    embeds: dict[str, tuple[str, str, str]] = {}
+    lines = (text or "").split("\n")
+    in_fence = False
+    for index, line in enumerate(lines):
+        if FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        match = URL_LINE.match(line)
+        if not match:
+            continue
+        found = embed_for(match.group(1))
+        if found is None:
+            continue
+        key = f"tribuembed{nonce}n{len(embeds)}"
+        embeds[key] = (match.group(1), *found)
+        # Its own paragraph, whatever surrounds it.
+        lines[index] = f"\n{key}\n"
+    html = str(render_markdown("\n".join(lines)))
+    for key, (url, player, provider) in embeds.items():
+        html = html.replace(f"<p>{key}</p>", embed_html(url, player, provider))
+        html = html.replace(key, escape(url))  # anywhere else (a list item, a table): the address as text
+    return mark_safe(html)  # noqa: S308 - sanitised Markdown plus iframes built here from validated ids
