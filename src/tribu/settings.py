@@ -364,6 +364,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 TRIBU_MAX_IMAGE_BYTES = envint("TRIBU_MAX_IMAGE_BYTES", 2 * 1024 * 1024)
 
 # --- Security ----------------------------------------------------------------------------------
+# Video embeds (tribu.media.rich): frames may show only the allowlisted players and these PeerTube hosts.
+TRIBU_PEERTUBE_HOSTS = [host.lower() for host in envlist("TRIBU_PEERTUBE_HOSTS", "")]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -374,6 +376,12 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
+    "frame-src": [
+        "https://www.youtube-nocookie.com",
+        "https://player.vimeo.com",
+        "https://www.dailymotion.com",
+        *(f"https://{host}" for host in TRIBU_PEERTUBE_HOSTS),
+    ],
     "frame-ancestors": [CSP.NONE],
     "manifest-src": [CSP.SELF],
     "worker-src": [CSP.SELF],
