@@ -1,0 +1,122 @@
+"""Matching and ranking: one interface, two small backends (chosen by the database in use).
+
+- ``PostgresBackend``: ``vector`` holds the title (weight A), tags (B) and body (D) under the
+  ``french`` and ``english`` text-search configurations, accents removed by ``unaccent`` (or a
+  ``translate()`` of the common accented letters where the extension could not be created). A search
+  word matches when either configuration's stem matches: ``(plainto_tsquery('french', w) ||
+  plainto_tsquery('english', w))``, words ANDed; ranked with ``ts_rank``; GIN index.
+- ``SqliteBackend``: the FTS5 table ``search_fts`` holds each word's French and English Snowball
+  stems (computed in Python, ``text.terms``); a search word matches any of its stems, words ANDed;
+  ranked with ``bm25`` (title weighted ×4).
+
+Both receive folded words from ``text.query_words`` (letters and digits only) and always pass them as
+parameters or quoted terms, so no input can change the query's syntax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from . import text
+
+TABLE = "search_searchdocument"
+_ACCENTS_FROM = "àâäáãåāçćčéèêëēėęíìîïīįñńóòôöõøōúùûüūýÿžźż"
+_ACCENTS_TO = "aaaaaaa" "ccc" "eeeeeee" "iiiiii" "nn" "ooooooo" "uuuuu" "yy" "zzz"
+
+
+class Backend:
+    name = "base"
+
+    def prepare(self, doc: Any) -> None:
+        """Fill the backend's own columns of an unsaved document."""
+
+    def after_write(self, ids: Iterable[int]) -> None:
+        """Bring the backend's matching data up to date for these written documents."""
+
+    def match(self, queryset: QuerySet, words: list[str], *, ranked: bool) -> QuerySet:
+        raise NotImplementedError
+
+
+class SqliteBackend(Backend):
+    name = "sqlite-fts5"
+
+    def prepare(self, doc: Any) -> None:
+        doc.title_terms = text.terms(doc.title)
+        doc.body_terms = text.terms(f"{doc.tags.replace('|', ' ')} {doc.body}")
+
+    @staticmethod
+    def expression(words: list[str]) -> str:
+        return " AND ".join("(" + " OR ".join(f'"{s}"' for s in text.stems(w)) + ")" for w in words)
+
+    def match(self, queryset: QuerySet, words: list[str], *, ranked: bool) -> QuerySet:
+        expression = self.expression(words)
+        if not ranked:
+            return queryset.extra(  # noqa: S610 - constant SQL; the expression is a parameter
+                where=[f"{TABLE}.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"],  # noqa: S608
+                params=[expression],
+            )
+        return queryset.extra(  # noqa: S610 - constant SQL; the expression is a parameter
+            tables=["search_fts"],
+            where=[f"search_fts.rowid = {TABLE}.id", "search_fts MATCH %s"],
+            params=[expression],
+            select={"score": "-bm25(search_fts, 4.0, 1.0)"},
+        )
+
+
+class PostgresBackend(Backend):
+    name = "postgresql-fts"
+    _unaccent: bool | None = None
+
+    @classmethod
+    def has_unaccent(cls) -> bool:
+        if cls._unaccent is None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'unaccent'")
+                cls._unaccent = cursor.fetchone() is not None
+        return cls._unaccent
+
+    @classmethod
+    def fold_sql(cls, column: str) -> str:
+        if cls.has_unaccent():
+            return f"unaccent({column})"
+        return f"translate(lower({column}), '{_ACCENTS_FROM}', '{_ACCENTS_TO}')"
+
+    @classmethod
+    def vector_sql(cls, title: str = "title", tags: str = "tags", body: str = "body") -> str:
+        """The SQL expression of a document's vector from its columns (also used by the benchmark)."""
+        parts = []
+        for column, weight in ((title, "A"), (f"replace({tags}, '|', ' ')", "B"), (body, "D")):
+            folded = cls.fold_sql(column)
+            parts += [
+                f"setweight(to_tsvector('french', {folded}), '{weight}')",
+                f"setweight(to_tsvector('english', {folded}), '{weight}')",
+            ]
+        return " || ".join(parts)
+
+    def after_write(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {TABLE} SET vector = {self.vector_sql()} WHERE id = ANY(%s)", [ids])  # noqa: S608
+
+    @staticmethod
+    def tsquery(words: list[str]) -> tuple[str, list[str]]:
+        sql = " && ".join("(plainto_tsquery('french', %s) || plainto_tsquery('english', %s))" for _ in words)
+        return f"({sql})", [p for w in words for p in (w, w)]
+
+    def match(self, queryset: QuerySet, words: list[str], *, ranked: bool) -> QuerySet:
+        sql, params = self.tsquery(words)
+        queryset = queryset.extra(where=[f"{TABLE}.vector @@ {sql}"], params=params)  # noqa: S610 - words are parameters
+        if ranked:
+            queryset = queryset.extra(  # noqa: S610 - words are parameters
+                select={"score": f"ts_rank({TABLE}.vector, {sql})"}, select_params=params)
+        return queryset
+
+
+def get_backend() -> Backend:
+    return PostgresBackend() if connection.vendor == "postgresql" else SqliteBackend()

@@ -1,0 +1,308 @@
+"""The search: one function for the page, the API and the benchmark.
+
+``search(user, params)`` → ``Results``: the current tab's page of results (highlighted), the count
+per kind (the tabs), the groups the matches are in (a facet), and the members tab from the directory.
+Every count and result goes through ``visible_q(user)``, the pages' own rules in SQL:
+
+- posts, comments, resources: in the community space or in a group ``user`` may read
+  (``groups.queries.readable_groups``); tier-gated resources: their full text for holders of the
+  tiers, their teaser for the others (``teaser`` mode) or nothing (``hidden`` mode);
+- events: ``events.queries.visible_q`` (drafts never, audiences, tiers, groups);
+- groups: ``groups.queries.visible_groups`` (private groups only for their members…);
+- members: the directory's rules (``directory.queries``): its tier area, hidden members and
+  staff-only fields for the team only.
+
+A search runs a bounded number of queries whatever the data: the viewer's groups and tiers, one
+count per kind (grouped), one for the groups facet, one for members, one for the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tribu.core import policies as core_policies
+
+from . import text
+from .backends import get_backend
+from .models import Kind, SearchDocument
+
+PAGE_SIZE = 20
+MAX_PAGE = 50
+MEMBER_PREVIEW = 4
+GROUP_FACET_SIZE = 8
+MEMBER = "member"
+KIND_LABELS = {
+    Kind.POST: gettext_lazy("Posts"),
+    Kind.COMMENT: gettext_lazy("Comments"),
+    Kind.RESOURCE: gettext_lazy("Resources"),
+    Kind.EVENT: gettext_lazy("Events"),
+    Kind.GROUP: gettext_lazy("Groups"),
+    MEMBER: gettext_lazy("Members"),
+}
+KINDS = tuple(KIND_LABELS)
+SORTS = ("relevance", "recent")
+
+
+class QueryError(ValueError):
+    """A search that cannot run as typed; the message (translated) says why."""
+
+
+@dataclass
+class Params:
+    q: str = ""
+    kind: str = ""  # "" = every kind
+    group: int | None = None
+    author: int | None = None
+    tag: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    words: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def narrowed(self) -> bool:
+        """A filter only posts, comments, resources or events have (members do not)."""
+        return bool(self.group or self.author or self.tag or self.date_from or self.date_to)
+
+    def as_params(self, **override: Any) -> list[tuple[str, str]]:
+        values = {
+            "q": self.q, "kind": self.kind, "group": self.group or "", "author": self.author or "",
+            "tag": self.tag, "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "sort": "" if self.sort == "relevance" else self.sort,
+        }
+        values.update(override)
+        return [(k, str(v)) for k, v in values.items() if v not in ("", None)]
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**62 else None
+
+
+def _date(value: Any, errors: list[str], label: str) -> date | None:
+    value = str(value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(_("The %(field)s date is not a valid date (YYYY-MM-DD); it was ignored.") % {"field": label})
+        return None
+
+
+def parse(data: Any) -> Params:
+    """Read the search box and filters from a query string; what cannot be used is reported in
+    ``errors`` (translated) and left out, never raised."""
+    errors: list[str] = []
+    q = str(data.get("q") or "")
+    if len(q) > text.MAX_QUERY_LENGTH:
+        errors.append(_("The search is too long: only its first %(count)d characters were used.")
+                      % {"count": text.MAX_QUERY_LENGTH})
+        q = q[: text.MAX_QUERY_LENGTH]
+    q = " ".join(q.split())
+    kind = str(data.get("kind") or "")
+    if kind not in KINDS:
+        kind = ""
+    sort = str(data.get("sort") or "relevance")
+    page = _int(data.get("page")) or 1
+    params = Params(
+        q=q, kind=kind, group=_int(data.get("group")), author=_int(data.get("author")),
+        tag=" ".join(text.words(str(data.get("tag") or "").lstrip("#")))[:50],
+        date_from=_date(data.get("from"), errors, _("start")), date_to=_date(data.get("to"), errors, _("end")),
+        sort=sort if sort in SORTS else "relevance", page=min(page, MAX_PAGE),
+        words=[w for w in text.query_words(q) if len(w) > 1 or w.isdigit()], errors=errors,
+    )
+    if q and not params.words:
+        errors.append(_("Type at least one word of two letters or more (punctuation and symbols are ignored)."))
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        errors.append(_("The start date is after the end date: the dates were swapped."))
+        params.date_from, params.date_to = params.date_to, params.date_from
+    return params
+
+
+# --- visibility ------------------------------------------------------------------------------------
+
+
+def visible_q(user: Any) -> Q:
+    """The documents ``user`` may find (the same rules as the pages), as one SQL condition."""
+    if not core_policies.is_member_area_allowed(user):
+        return Q(pk__in=[])
+    if core_policies.is_team(user):
+        return Q(teaser=False)
+    from tribu.events.models import Event
+    from tribu.events.queries import visible_q as events_visible_q
+    from tribu.groups.queries import readable_groups, visible_groups
+    from tribu.memberships.access import effective_tier_ids
+
+    held = Q(pk__in=[])
+    for tier_id in sorted(effective_tier_ids(user)):
+        held |= Q(tier_ids__contains=f"|{tier_id}|")
+    place = Q(group__isnull=True) | Q(group_id__in=readable_groups(user).values("pk"))
+    content = (
+        Q(kind__in=[Kind.POST, Kind.COMMENT, Kind.RESOURCE])
+        & place
+        & ((Q(teaser=False) & (Q(tier_ids="") | held)) | (Q(teaser=True) & ~held))
+    )
+    events = Q(kind=Kind.EVENT, object_id__in=Event.objects.filter(events_visible_q(user)).values("pk"))
+    groups = Q(kind=Kind.GROUP, object_id__in=visible_groups(user).values("pk"))
+    return content | events | groups
+
+
+def _bounds(params: Params) -> Q:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    q = Q()
+    if params.date_from:
+        q &= Q(created_at__gte=datetime.combine(params.date_from, time.min, tzinfo=tz))
+    if params.date_to:
+        q &= Q(created_at__lt=datetime.combine(params.date_to + timedelta(days=1), time.min, tzinfo=tz))
+    return q
+
+
+def documents(user: Any, params: Params, *, ranked: bool = False) -> QuerySet[SearchDocument]:
+    """The documents matching ``params`` that ``user`` may find, every kind (no tab applied)."""
+    docs = SearchDocument.objects.filter(visible_q(user))
+    if params.group:
+        docs = docs.filter(group_id=params.group)
+    if params.author:
+        docs = docs.filter(author_id=params.author)
+    if params.tag:
+        docs = docs.filter(tags__contains=f"|{params.tag}|")
+    docs = docs.filter(_bounds(params))
+    if params.words:
+        docs = get_backend().match(docs, params.words, ranked=ranked)
+    return docs
+
+
+def members(user: Any, params: Params) -> QuerySet | None:
+    """Directory entries matching the words, by the directory's rules; None when ``user`` may not use
+    the directory (or a filter members do not have is set)."""
+    from tribu.directory import policies as directory_policies
+    from tribu.directory import queries as directory_queries
+    from tribu.directory.backends import get_backend as directory_backend
+    from tribu.directory.models import DirectoryEntry
+    from tribu.memberships.access import check_area
+
+    if params.narrowed or not params.words or not directory_policies.can_browse_directory(user):
+        return None
+    try:
+        check_area(user, "directory")
+    except (Http404, PermissionDenied):
+        return None
+    viewer = directory_queries.viewer_for(user)
+    entries = DirectoryEntry.objects.all() if viewer.team else DirectoryEntry.objects.filter(listed=True)
+    return directory_backend().match(entries, viewer.search_column, params.words).order_by("sort_name", "pk")
+
+
+# --- the search ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    kind: str
+    kind_label: str
+    id: int
+    title: SafeString
+    snippet: SafeString
+    url: str
+    group: Any = None  # (id, name) or None
+    author: Any = None  # (id, name) or None
+    created_at: datetime | None = None
+    teaser: bool = False
+    card: dict | None = None  # members: the directory card
+
+
+@dataclass
+class Results:
+    params: Params
+    counts: dict[str, int]
+    hits: list[Hit]
+    has_next: bool
+    groups: list[dict[str, Any]]  # facet: id, name, count
+    member_preview: list[Hit]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def count(self) -> int:
+        return self.counts.get(self.params.kind, 0) if self.params.kind else self.total
+
+
+def _doc_hit(doc: SearchDocument, wanted: frozenset[str]) -> Hit:
+    return Hit(
+        kind=doc.kind, kind_label=str(KIND_LABELS.get(doc.kind, doc.kind)), id=doc.object_id,
+        title=text.highlight(doc.title, wanted), snippet=text.snippet(doc.body, wanted), url=doc.url,
+        group=(doc.group_id, doc.group.name) if doc.group_id and doc.group else None,
+        author=(doc.author_id, doc.author.name) if doc.author_id and doc.author else None,
+        created_at=doc.created_at, teaser=doc.teaser,
+    )
+
+
+def _member_hit(user: Any, entry: Any, wanted: frozenset[str]) -> Hit:
+    from tribu.directory import queries as directory_queries
+
+    card = directory_queries.card(directory_queries.viewer_for(user), entry)
+    line = " · ".join(filter(None, [card.get("job_title"), card.get("organisation"), card.get("city")]))
+    return Hit(kind=MEMBER, kind_label=str(KIND_LABELS[MEMBER]), id=entry.pk,
+               title=text.highlight(entry.name, wanted), snippet=text.highlight(line, wanted),
+               url=card.get("profile_url") or "", card=card)
+
+
+def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE, facets: bool = True) -> Results:
+    """Run the search of ``params`` for ``user``. Without words nor filters, nothing is searched."""
+    empty = Results(params, {}, [], False, [], [])
+    if not params.words and not params.narrowed:
+        return empty
+    wanted = text.query_stems(params.words)
+    counts: dict[str, int] = {}
+    groups: list[dict[str, Any]] = []
+    base = documents(user, params)
+    if facets:
+        counts = dict(base.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+        in_groups = base.filter(group__isnull=False)
+        if params.kind and params.kind != MEMBER:
+            in_groups = in_groups.filter(kind=params.kind)
+        groups = [
+            {"id": gid, "name": name, "count": n}
+            for gid, name, n in in_groups.order_by().values_list("group_id", "group__name")
+            .annotate(n=Count("id")).order_by("-n", "group__name")[:GROUP_FACET_SIZE]
+        ]
+    entries = members(user, params)
+    if entries is not None and facets:
+        counts[MEMBER] = entries.count()
+    offset = (params.page - 1) * page_size
+    hits: list[Hit] = []
+    preview: list[Hit] = []
+    if params.kind == MEMBER:
+        rows = list(entries[offset : offset + page_size + 1]) if entries is not None else []
+        hits = [_member_hit(user, e, wanted) for e in rows[:page_size]]
+    else:
+        docs = documents(user, params, ranked=params.sort == "relevance" and bool(params.words))
+        if params.kind:
+            docs = docs.filter(kind=params.kind)
+        order = ["-score", "-created_at", "-id"] if params.sort == "relevance" and params.words else [
+            "-created_at", "-id"]
+        docs = docs.defer("vector", "title_terms", "body_terms").select_related("group", "author").order_by(*order)
+        rows = list(docs[offset : offset + page_size + 1])
+        hits = [_doc_hit(d, wanted) for d in rows[:page_size]]
+        if not params.kind and params.page == 1 and entries is not None and counts.get(MEMBER):
+            preview = [_member_hit(user, e, wanted) for e in entries[:MEMBER_PREVIEW]]
+    return Results(params, counts, hits, len(rows) > page_size, groups, preview)
