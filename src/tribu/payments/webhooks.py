@@ -1,9 +1,17 @@
 """Stripe webhook events, each applied once, in any order.
 
-``receive(event)`` inserts the ``StripeEvent`` row first, in the transaction that applies the event:
-on PostgreSQL a concurrent delivery of the same event waits on the unique index and then finds the
-row (a duplicate, answered 200 with no effect); if applying fails, everything rolls back, the answer
-is an error and Stripe's retry applies it later.
+Store, acknowledge, apply in the background (Stripe's advice: answer quickly). ``receive(event)``
+stores the event with one statement, ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id``, in
+autocommit: a repeated or concurrent delivery of the same event inserts nothing and is answered 200 at
+once, with no other query. A new event queues the ``payments.tasks.apply_events`` task (its row id).
+
+``apply_pending(event_id)`` (the task) applies that event and the other events waiting, one transaction
+each: the event's row is locked (``FOR UPDATE SKIP LOCKED``, still unprocessed), the handler runs, the
+row is marked processed in the same transaction, so an event is applied once even if two workers or a
+retry reach it together. The members whose membership changed in the whole batch are caught up once at
+the end (directory, group rules: ``accounts.changes.collected``). A handler that fails (Stripe
+unreachable) rolls its event back and records the error; the task fails, so the worker retries it with
+back-off, and ``retry_stale`` (every minute, by the scheduler) queues again any event left unprocessed.
 
 Order: where it matters the handler re-reads the object's current state from the API (the invoice,
 the subscription, the charge) instead of trusting the event's snapshot, and every effect is written as
@@ -19,13 +27,14 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from tribu.accounts import changes
 from tribu.memberships import actions as m_actions
 
 from . import actions, effects, gateway
@@ -33,32 +42,99 @@ from .models import Payment, PaymentMethod, PaymentPurpose, PaymentStatus, Strip
 
 log = logging.getLogger(__name__)
 
+# Events applied by one task run at most (its own first, then the others waiting).
+BATCH = 100
+# An event still unprocessed this long after it arrived is queued again by ``retry_stale``.
+STALE_AFTER = timedelta(minutes=2)
 
-def _store_once(event: dict[str, Any]) -> bool:
-    """Insert the event's row unless it is there: ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING``,
-    one statement, no exception. On PostgreSQL a concurrent insert of the same id waits for the first
-    transaction and then inserts nothing. ``processed_at`` is set now: the row commits only with the effect."""
+
+def _store_once(event: dict[str, Any], *, processed: bool) -> int | None:
+    """Insert the event's row unless it is there: ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING
+    id``, one statement, no exception; the row id, or None for a delivery already stored."""
     table = connection.ops.quote_name(StripeEvent._meta.db_table)
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (event_id, type, livemode, payload, received_at, processed_at, error) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s, '') ON CONFLICT (event_id) DO NOTHING RETURNING id",
             [str(event["id"])[:255], str(event.get("type", ""))[:100], bool(event.get("livemode")),
-             json.dumps(event), timezone.now(), timezone.now()],
+             json.dumps(event), now, now if processed else None],
         )
-        return cursor.fetchone() is not None
+        row = cursor.fetchone()
+    return int(row[0]) if row is not None else None
 
 
 def receive(event: dict[str, Any]) -> str:
-    """Apply one verified event. Returns ``applied``, ``duplicate`` or ``ignored``."""
-    handler = HANDLERS.get(event.get("type", ""))
-    with transaction.atomic():
-        if not _store_once(event):
-            return "duplicate"
-        if handler is None:
-            return "ignored"
-        handler(dict(event["data"]["object"]))
+    """Store one verified event and queue its application. Returns ``duplicate`` (already stored),
+    ``ignored`` (a type Tribu does not act on), ``applied`` (the task ran at once and applied it: the
+    immediate task backend) or ``queued`` (a worker will)."""
+    from django.tasks import TaskResultStatus
+
+    from .tasks import apply_events
+
+    handled = event.get("type", "") in HANDLERS
+    row_id = _store_once(event, processed=not handled)
+    if row_id is None:
+        return "duplicate"
+    if not handled:
+        return "ignored"
+    result = apply_events.enqueue(row_id)
+    return "applied" if result.status == TaskResultStatus.SUCCESSFUL else "queued"
+
+
+def apply_one(event_id: int) -> str:
+    """Apply one stored event in its own transaction: ``applied``, ``skipped`` (already applied, or being
+    applied by someone else right now) or ``failed`` (rolled back, the error kept on the row)."""
+    try:
+        with transaction.atomic():
+            row = (StripeEvent.objects.select_for_update(skip_locked=True)
+                   .filter(pk=event_id, processed_at__isnull=True).values("type", "payload").first())
+            if row is None:
+                return "skipped"
+            handler = HANDLERS.get(row["type"])
+            if handler is not None:
+                handler(dict(row["payload"]["data"]["object"]))
+            StripeEvent.objects.filter(pk=event_id).update(processed_at=timezone.now(), error="")
+    except Exception as exc:  # kept on the row; the task's retry (or retry_stale) tries again
+        log.warning("Stripe event row %s not applied: %r", event_id, exc,
+                    exc_info=not isinstance(exc, gateway.StripeUnavailable))
+        StripeEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
+            error=f"{type(exc).__name__}: {exc}"[:2000])
+        return "failed"
     return "applied"
+
+
+def apply_pending(event_id: int | None = None, *, limit: int = BATCH) -> dict[str, int]:
+    """Apply ``event_id`` and the other events waiting (oldest first, not the ones that already failed:
+    their own task retries them), at most ``limit``. Returns the outcomes counted, and ``own`` (1 when
+    ``event_id`` is applied or was already)."""
+    counts = {"applied": 0, "skipped": 0, "failed": 0, "own": 0}
+    ids = [event_id] if event_id is not None else []
+    waiting = (StripeEvent.objects.filter(processed_at__isnull=True, error="").order_by("id")
+               .values_list("pk", flat=True))
+    if event_id is not None:
+        waiting = waiting.exclude(pk=event_id)
+    ids += list(waiting[: max(limit - len(ids), 0)])
+    with changes.collected():
+        for pk in ids:
+            outcome = apply_one(pk)
+            counts[outcome] += 1
+            if pk == event_id and outcome != "failed":
+                counts["own"] = 1
+    return counts
+
+
+def retry_stale(now: datetime | None = None) -> int:
+    """Queue again the events left unprocessed for a while (a worker died, Stripe was down through
+    every retry of their task). Applying is idempotent, so a duplicate job is harmless."""
+    from .tasks import apply_events
+
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    stale = list(StripeEvent.objects.filter(processed_at__isnull=True, received_at__lt=cutoff)
+                 .order_by("id").values_list("pk", flat=True)[:BATCH])
+    for pk in stale:
+        apply_events.enqueue(pk)
+    return len(stale)
 
 
 # --- helpers -------------------------------------------------------------------------------------------

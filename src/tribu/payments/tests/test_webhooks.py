@@ -234,7 +234,9 @@ def test_without_a_webhook_secret_the_address_does_not_exist(client, no_stripe):
 
 
 @pytest.mark.django_db
-def test_stripe_unreachable_while_applying_keeps_nothing_and_the_retry_applies(client, fake_stripe, mia):
+def test_stripe_unreachable_while_applying_keeps_the_event_and_the_retry_applies_it_once(client, fake_stripe, mia):
+    from tribu.payments import webhooks
+
     from .conftest import make_tier
 
     monthly = make_tier("mensuel", name_fr="Mensuel", price_cents=1500, period="monthly", self_selectable=True)
@@ -242,12 +244,22 @@ def test_stripe_unreachable_while_applying_keeps_nothing_and_the_retry_applies(c
     done = fake_stripe.complete(payment.stripe_checkout_session)
     evt = event("checkout.session.completed", done)
     fake_stripe.down = True
-    assert post_event(client, evt).status_code == 503
-    assert StripeEvent.objects.count() == 0
+    # Stored and acknowledged (Stripe need not retry), but nothing applied: the effect rolled back
+    assert post_event(client, evt).json()["result"] == "queued"
+    stored = StripeEvent.objects.get()
+    assert stored.processed_at is None and "StripeUnavailable" in stored.error
     payment.refresh_from_db()
     assert payment.status == "pending" and not Membership.objects.filter(user=mia).exists()
+    # Stripe's own retry of the delivery is a duplicate: the retry is ours
+    assert post_event(client, evt).json()["result"] == "duplicate"
+    assert webhooks.retry_stale() == 0  # not stale yet
     fake_stripe.down = False
-    assert post_event(client, evt).json()["result"] == "applied"
+    later = timezone.now() + webhooks.STALE_AFTER + timedelta(seconds=1)
+    assert webhooks.retry_stale(now=later) == 1  # the task runs at once here (immediate backend)
+    stored.refresh_from_db()
+    assert stored.processed_at is not None and stored.error == ""
     payment.refresh_from_db()
     assert payment.status == "succeeded"
     assert Membership.objects.get(user=mia).status == "active"
+    assert webhooks.apply_pending(stored.pk) == {"applied": 0, "skipped": 1, "failed": 0, "own": 1}
+    assert Payment.objects.filter(status="succeeded").count() == 1
