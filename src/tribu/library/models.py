@@ -57,6 +57,11 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("library:category", args=[self.slug])
+
     @property
     def name(self) -> str:
         from tribu.core.i18n_fields import localized
@@ -140,3 +145,8 @@ class Resource(TierRestricted):
     @property
     def glyph(self) -> str:
         return KIND_GLYPHS.get(self.kind, "")
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("library:detail", args=[self.pk])
