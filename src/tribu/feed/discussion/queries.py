@@ -1,0 +1,186 @@
+"""Read side of discussions: the comments of a post page by page (top-level comments oldest first, each
+with its replies), the reaction summaries of posts and comments (one query for a whole page).
+
+``discussion_page`` runs a fixed number of queries whatever the number of comments: top-level comments
+(one query), their replies (one), the reactions of the post and of every shown comment (one), the
+accepted answer when the question has one (one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Max, Q, When
+
+from tribu.feed.models import Comment, Emoji, Post, Reaction
+
+from . import policies
+
+#: Top-level comments per page (each shown with all its replies).
+PAGE_SIZE = 30
+SYMBOLS = {code: str(label) for code, label in Emoji.choices}
+
+
+@dataclass
+class ReactionSummary:
+    """The reactions of one post or comment as its reader sees them."""
+
+    counts: dict[str, int] = field(default_factory=dict)  # emoji → count
+    mine: set[str] = field(default_factory=set)  # the reader's own emojis
+    can_react: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        """Every emoji in a fixed order, with its count and whether the reader chose it; the like
+        always comes first, the others once someone used them (the rest sit in ``spare``)."""
+        rows = []
+        for code, symbol in SYMBOLS.items():
+            count = self.counts.get(code, 0)
+            if code == Emoji.LIKE or count:
+                rows.append({"code": code, "symbol": symbol, "count": count, "mine": code in self.mine})
+        return rows
+
+    @property
+    def spare(self) -> list[dict[str, str]]:
+        return [{"code": code, "symbol": symbol} for code, symbol in SYMBOLS.items()
+                if code != Emoji.LIKE and not self.counts.get(code)]
+
+
+def _summaries(post_ids: Iterable[int], comment_ids: Iterable[int], user: Any) -> tuple[
+        dict[int, ReactionSummary], dict[int, ReactionSummary]]:
+    """Summaries of these posts and comments, in one query."""
+    post_ids, comment_ids = list(post_ids), list(comment_ids)
+    posts = {pk: ReactionSummary() for pk in post_ids}
+    comments = {pk: ReactionSummary() for pk in comment_ids}
+    if not post_ids and not comment_ids:
+        return posts, comments
+    where = Q()
+    if post_ids:
+        where |= Q(post_id__in=post_ids)
+    if comment_ids:
+        where |= Q(comment_id__in=comment_ids)
+    uid = getattr(user, "pk", None) or 0
+    rows = (
+        Reaction.objects.filter(where)
+        .order_by()
+        .values("post_id", "comment_id", "emoji")
+        .annotate(n=Count("id"), mine=Max(Case(When(user_id=uid, then=1), default=0, output_field=IntegerField())))
+    )
+    for row in rows:
+        target = posts.get(row["post_id"]) if row["post_id"] else comments.get(row["comment_id"])
+        if target is None:
+            continue
+        target.counts[row["emoji"]] = row["n"]
+        if row["mine"]:
+            target.mine.add(row["emoji"])
+    return posts, comments
+
+
+def reaction_summaries(objects: Sequence[Any], user: Any) -> dict[int, ReactionSummary]:
+    """{pk: summary} for a list of posts or of comments (one query). ``can_react`` is decided from the
+    post (a comment's ``post`` should be loaded: ``select_related("post__group")``)."""
+    objects = list(objects)
+    if not objects:
+        return {}
+    if isinstance(objects[0], Comment):
+        _, found = _summaries((), [c.pk for c in objects], user)
+        for comment in objects:
+            found[comment.pk].can_react = comment.deleted_at is None and policies.can_react(user, comment.post)
+        return found
+    found, _ = _summaries([p.pk for p in objects], (), user)
+    for post in objects:
+        found[post.pk].can_react = policies.can_react(user, post)
+    return found
+
+
+def summary_for(target: Any, user: Any) -> ReactionSummary:
+    """The summary of one post or comment (after a toggle)."""
+    return reaction_summaries([target], user)[target.pk]
+
+
+# --- the discussion page ---------------------------------------------------------------------------
+
+
+@dataclass
+class DiscussionPage:
+    comments: list[Comment]  # top-level comments of this page, each with ``.shown_replies``
+    next_after: int | None  # the id to continue after, or None on the last page
+    accepted: Comment | None  # the accepted answer (shown first), when there is one
+    post_summary: ReactionSummary | None
+
+
+def _comments(post: Post) -> Any:
+    return Comment.objects.filter(post_id=post.pk).select_related("author").only(
+        "id", "post_id", "parent_id", "author_id", "body_html", "reaction_count", "edited_at", "deleted_at",
+        "created_at", "author__id", "author__display_name", "author__first_name", "author__last_name",
+        "author__email",
+    )
+
+
+def discussion_page(post: Post, user: Any, *, after: int | None = None, size: int = PAGE_SIZE,
+                    with_post: bool = True) -> DiscussionPage:
+    """One page of the post's discussion for ``user``: top-level comments with id > ``after``, their
+    replies, the reaction summaries (and the post's when ``with_post``), rights on each comment."""
+    top = _comments(post).filter(parent__isnull=True)
+    if after:
+        top = top.filter(pk__gt=after)
+    page = list(top.order_by("id")[: size + 1])
+    next_after = None
+    if len(page) > size:
+        page = page[:size]
+        next_after = page[-1].pk
+    replies: dict[int, list[Comment]] = {c.pk: [] for c in page}
+    if page:
+        for reply in _comments(post).filter(parent_id__in=list(replies)).order_by("id"):
+            replies[reply.parent_id].append(reply)
+    # A deleted comment stays only as a placeholder for its replies.
+    page = [c for c in page if c.deleted_at is None or any(r.deleted_at is None for r in replies[c.pk])]
+    accepted = None
+    if post.accepted_comment_id:
+        accepted = next((c for c in page if c.pk == post.accepted_comment_id), None)
+        if accepted is None:
+            accepted = _comments(post).filter(pk=post.accepted_comment_id, deleted_at__isnull=True).first()
+    shown: list[Comment] = []
+    for comment in page:
+        comment.shown_replies = [r for r in replies[comment.pk] if r.deleted_at is None]  # type: ignore[attr-defined]
+        shown.append(comment)
+        shown.extend(comment.shown_replies)  # type: ignore[attr-defined]
+    if accepted is not None and accepted not in shown:
+        shown.append(accepted)
+    post_sums, comment_sums = _summaries([post.pk] if with_post else [], [c.pk for c in shown], user)
+    can_react = policies.can_react(user, post)
+    moderates = policies.moderates(user, post)
+    can_comment = policies.can_comment(user, post)
+    can_accept = policies.can_accept(user, post)
+    uid = getattr(user, "pk", None)
+    for comment in shown:
+        comment.post = post  # the loaded post: no query per comment
+        summary = comment_sums[comment.pk]
+        summary.can_react = can_react and comment.deleted_at is None
+        comment.summary = summary  # type: ignore[attr-defined]
+        mine = comment.author_id is not None and comment.author_id == uid
+        live = comment.deleted_at is None
+        comment.can_edit = live and (moderates or (mine and can_comment))  # type: ignore[attr-defined]
+        comment.can_delete = live and (moderates or mine)  # type: ignore[attr-defined]
+        comment.can_accept = live and can_accept and comment.parent_id is None  # type: ignore[attr-defined]
+        comment.is_accepted = comment.pk == post.accepted_comment_id  # type: ignore[attr-defined]
+    post_summary = None
+    if with_post:
+        post_summary = post_sums[post.pk]
+        post_summary.can_react = can_react
+    return DiscussionPage(comments=page, next_after=next_after, accepted=accepted, post_summary=post_summary)
+
+
+def live_comment(post: Post, comment_id: Any) -> Comment | None:
+    """A comment of ``post`` that is not deleted (None for a bad id)."""
+    try:
+        pk = int(comment_id)
+    except (TypeError, ValueError):
+        return None
+    return Comment.objects.filter(pk=pk, post_id=post.pk, deleted_at__isnull=True).select_related("author").first()
