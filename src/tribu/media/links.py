@@ -147,7 +147,7 @@ def fetch(url: str, *, accept: str = "text/html,application/xhtml+xml") -> tuple
                             break
                     charset = response.charset_encoding or ""
                     return current, bytes(body[:limit]), f"{content_type};{charset}"
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 raise Unreachable(str(exc)) from exc
     raise Unreachable("too many redirects")
 

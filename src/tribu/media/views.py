@@ -81,13 +81,13 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 
 HELP_EXAMPLES = [
-    "**bold** and *italic*",
-    "## A heading",
-    "[a link](https://example.org)",
-    "> a quotation",
-    "- a list\n- of things",
-    "1. first\n2. second",
-    "`code` in a sentence",
+    gettext_lazy("**bold** and *italic*"),
+    gettext_lazy("## A heading"),
+    gettext_lazy("[a link](https://example.org)"),
+    gettext_lazy("> a quotation"),
+    gettext_lazy("- a list\n- of things"),
+    gettext_lazy("1. first\n2. second"),
+    gettext_lazy("`code` in a sentence"),
 ]
 
 
@@ -103,5 +103,5 @@ class TryForm(forms.Form):
 @login_required
 @require_GET
 def help_page(request: HttpRequest) -> HttpResponse:
-    examples = [{"source": source, "html": render_rich(source)} for source in HELP_EXAMPLES]
+    examples = [{"source": str(source), "html": render_rich(str(source))} for source in HELP_EXAMPLES]
     return render(request, "media/help.html", {"examples": examples, "form": TryForm()})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tribu.groups.tests.conftest import add_to, make_group  # noqa: F401
+from tribu.groups.tests.conftest import add_to, make_group
 from tribu.media import owners
 
 

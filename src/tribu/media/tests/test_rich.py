@@ -1,0 +1,107 @@
+"""render_rich: sanitised Markdown, allowlisted video embeds, and a corpus of XSS payloads left inert."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings as django_settings
+from django.template.loader import render_to_string
+
+from tribu.media.models import LinkPreview
+from tribu.media.rich import embed_for, frame_hosts, render_rich
+
+from .xss import PAYLOADS, dangers
+
+
+@pytest.mark.parametrize(
+    ("url", "player"),
+    [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://youtu.be/dQw4w9WgXcQ?t=42", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=42"),
+        ("https://m.youtube.com/shorts/dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871?dnt=1"),
+        ("https://www.dailymotion.com/video/x8abcd1", "https://www.dailymotion.com/embed/video/x8abcd1"),
+        ("https://dai.ly/x8abcd1", "https://www.dailymotion.com/embed/video/x8abcd1"),
+    ],
+)
+def test_allowlisted_video_addresses_become_privacy_friendly_players(url, player):
+    assert embed_for(url)[0] == player
+    html = render_rich(f"Regardez :\n{url}\nÀ bientôt")
+    assert f'<iframe src="{player.replace("&", "&amp;")}"' in html
+    assert 'sandbox="allow-scripts allow-same-origin allow-popups allow-presentation"' in html
+    assert 'loading="lazy"' in html
+    assert "<p>Regardez :</p>" in html and "<p>À bientôt</p>" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/watch?v=dQw4w9WgXcQ",
+        "https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ",
+        "https://www.youtube.com/watch?v=short",
+        "https://www.youtube.com/@channel",
+        "https://user:pw@www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "ftp://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "https://vimeo.com/channels/staffpicks",
+        "https://peertube.example/w/kkGMgK9ZtnKfYAgnEtQxbv",
+    ],
+)
+def test_other_addresses_stay_text(url):
+    assert embed_for(url) is None
+    assert "<iframe" not in render_rich(url)
+
+
+def test_peertube_instances_listed_in_the_settings_embed(settings):
+    settings.TRIBU_PEERTUBE_HOSTS = ["peertube.example"]
+    assert embed_for("https://peertube.example/w/kkGMgK9ZtnKfYAgnEtQxbv") == (
+        "https://peertube.example/videos/embed/kkGMgK9ZtnKfYAgnEtQxbv", "PeerTube")
+    assert "https://peertube.example" in frame_hosts()
+
+
+def test_a_video_address_inside_code_or_a_sentence_is_not_embedded():
+    html = render_rich("```\nhttps://youtu.be/dQw4w9WgXcQ\n```\n\nSee https://youtu.be/dQw4w9WgXcQ here")
+    assert "<iframe" not in html
+    assert "https://youtu.be/dQw4w9WgXcQ" in html
+
+
+def test_the_csp_lets_frames_come_from_exactly_the_embedded_players():
+    assert sorted(django_settings.SECURE_CSP["frame-src"]) == sorted(frame_hosts())
+
+
+def test_markdown_still_renders():
+    html = render_rich("**gras** et [lien](https://example.org)")
+    assert "<strong>gras</strong>" in html
+    assert 'href="https://example.org"' in html and 'rel="noopener noreferrer nofollow"' in html
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_xss_payloads_render_inert(payload):
+    html = str(render_rich(payload))
+    assert dangers(html) == [], html
+    # Also when mixed with real Markdown and a real embed around them.
+    mixed = str(render_rich(f"# Titre\n\n{payload}\n\nhttps://youtu.be/dQw4w9WgXcQ\n\n> {payload}"))
+    assert dangers(mixed) == [], mixed
+
+
+def test_the_checker_itself_catches_what_it_must():
+    assert dangers('<img src=x onerror="alert(1)">')
+    assert dangers('<a href=" java\tscript:alert(1)">x</a>')
+    assert dangers('<iframe src="https://evil.example/"></iframe>')
+    assert dangers("<svg></svg>")
+    assert not dangers('<p><a href="https://example.org">ok</a></p>')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", PAYLOADS[:20])
+def test_link_card_titles_from_previews_render_inert(payload):
+    card = LinkPreview(url="https://example.org/", url_hash="x", title=payload, description=payload,
+                       site_name=payload, status="ready")
+    html = render_to_string("media/_link_card.html", {"card": card})
+    assert dangers(html) == [], html
+
+
+def test_a_javascript_url_never_becomes_a_link_card():
+    from tribu.media.links import normalise
+
+    assert normalise("javascript:alert(1)") is None
+    assert normalise("data:text/html,x") is None
+    assert normalise(" https://example.org/a#frag ") == "https://example.org/a"
