@@ -144,13 +144,14 @@ def visible_q(user: Any) -> Q:
     """The documents ``user`` may find (the same rules as the pages), as one SQL condition."""
     if not core_policies.is_member_area_allowed(user):
         return Q(pk__in=[])
-    if core_policies.is_team(user):
-        return Q(teaser=False)
     from tribu.events.models import Event
     from tribu.events.queries import visible_q as events_visible_q
     from tribu.groups.queries import readable_groups, visible_groups
     from tribu.memberships.access import effective_tier_ids
 
+    events = Q(kind=Kind.EVENT, object_id__in=Event.objects.filter(events_visible_q(user)).values("pk"))
+    if core_policies.is_team(user):
+        return Q(kind__in=[Kind.POST, Kind.COMMENT, Kind.RESOURCE, Kind.GROUP], teaser=False) | events
     held = Q(pk__in=[])
     for tier_id in sorted(effective_tier_ids(user)):
         held |= Q(tier_ids__contains=f"|{tier_id}|")
@@ -160,7 +161,6 @@ def visible_q(user: Any) -> Q:
         & place
         & ((Q(teaser=False) & (Q(tier_ids="") | held)) | (Q(teaser=True) & ~held))
     )
-    events = Q(kind=Kind.EVENT, object_id__in=Event.objects.filter(events_visible_q(user)).values("pk"))
     groups = Q(kind=Kind.GROUP, object_id__in=visible_groups(user).values("pk"))
     return content | events | groups
 
@@ -262,7 +262,8 @@ def _member_hit(user: Any, entry: Any, wanted: frozenset[str]) -> Hit:
     card = directory_queries.card(directory_queries.viewer_for(user), entry)
     line = " · ".join(filter(None, [card.get("job_title"), card.get("organisation"), card.get("city")]))
     return Hit(kind=MEMBER, kind_label=str(KIND_LABELS[MEMBER]), id=entry.pk,
-               title=text.highlight(entry.name, wanted), snippet=text.highlight(line, wanted),
+               title=text.highlight(entry.name, wanted, prefix=True),
+               snippet=text.highlight(line, wanted, prefix=True),
                url=card.get("profile_url") or "", card=card)
 
 
@@ -272,6 +273,7 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE, facets: boo
     if not params.words and not params.narrowed:
         return empty
     wanted = text.query_stems(params.words)
+    member_wanted = frozenset(params.words)
     counts: dict[str, int] = {}
     groups: list[dict[str, Any]] = []
     base = documents(user, params)
@@ -287,13 +289,15 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE, facets: boo
         ]
     entries = members(user, params)
     if entries is not None and facets:
-        counts[MEMBER] = entries.count()
+        found = entries.count()
+        if found:
+            counts[MEMBER] = found
     offset = (params.page - 1) * page_size
     hits: list[Hit] = []
     preview: list[Hit] = []
     if params.kind == MEMBER:
         rows = list(entries[offset : offset + page_size + 1]) if entries is not None else []
-        hits = [_member_hit(user, e, wanted) for e in rows[:page_size]]
+        hits = [_member_hit(user, e, member_wanted) for e in rows[:page_size]]
     else:
         docs = documents(user, params, ranked=params.sort == "relevance" and bool(params.words))
         if params.kind:
@@ -304,5 +308,5 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE, facets: boo
         rows = list(docs[offset : offset + page_size + 1])
         hits = [_doc_hit(d, wanted) for d in rows[:page_size]]
         if not params.kind and params.page == 1 and entries is not None and counts.get(MEMBER):
-            preview = [_member_hit(user, e, wanted) for e in entries[:MEMBER_PREVIEW]]
+            preview = [_member_hit(user, e, member_wanted) for e in entries[:MEMBER_PREVIEW]]
     return Results(params, counts, hits, len(rows) > page_size, groups, preview)

@@ -78,17 +78,20 @@ def plain(markdown: str | None, limit: int = 20_000) -> str:
     return " ".join(text.split())[:limit]
 
 
-def _matches(word: str, wanted: frozenset[str]) -> bool:
+def _matches(word: str, wanted: frozenset[str], prefix: bool = False) -> bool:
     folded = fold(word)
+    if prefix and any(folded.startswith(w) for w in wanted):
+        return True
     return folded in wanted or any(s in wanted for s in stems(folded[:MAX_WORD_LENGTH]))
 
 
-def highlight(text: str, wanted: frozenset[str]) -> SafeString:
-    """``text`` escaped, with the words matching ``wanted`` (folded words and stems) in ``<mark>``."""
+def highlight(text: str, wanted: frozenset[str], *, prefix: bool = False) -> SafeString:
+    """``text`` escaped, with the words matching ``wanted`` (folded words and stems; with ``prefix``,
+    also the words starting with one of them) in ``<mark>``."""
     out: list[str] = []
     last = 0
     for match in WORD.finditer(text):
-        if wanted and _matches(match.group(), wanted):
+        if wanted and _matches(match.group(), wanted, prefix):
             out.append(escape(text[last : match.start()]))
             out.append(f"<mark>{escape(match.group())}</mark>")
             last = match.end()

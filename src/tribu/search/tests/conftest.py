@@ -43,9 +43,11 @@ def find(user: Any, q: str = "", **filters: Any):
 
 
 def titles(results: Any) -> set[str]:
+    from html import unescape
+
     from django.utils.html import strip_tags
 
-    return {strip_tags(str(h.title)) for h in results.hits}
+    return {unescape(strip_tags(str(h.title))) for h in results.hits}
 
 
 @pytest.fixture
