@@ -97,6 +97,17 @@ class Post(models.Model):
                 name="post_live_activity",
                 condition=models.Q(status="published", deleted_at__isnull=True),
             ),
+            # The home feed and tag pages: live posts of many places, newest or most active first.
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="post_live_home_time",
+                condition=models.Q(status="published", deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["-last_activity_at", "-id"],
+                name="post_live_home_activity",
+                condition=models.Q(status="published", deleted_at__isnull=True),
+            ),
             models.Index(fields=["status", "publish_at"], name="post_scheduled",
                          condition=models.Q(status="scheduled")),
             models.Index(fields=["author", "-published_at"], name="post_author_time"),

@@ -34,3 +34,21 @@ MENTION = register(
         order=50,
     )
 )
+
+
+def _group_mention_text(n: Notification) -> str:
+    who = n.actor.name if n.actor_id and n.actor else gettext("Someone")
+    return gettext("%(who)s mentioned your group « %(group)s » in a post.") % {
+        "who": who, "group": n.data.get("group", "")}
+
+
+GROUP_MENTION = register(
+    NotificationKind(
+        code="feed.group_mention",
+        label=_("Mentions of my groups"),
+        description=_("When an animator mentions a group you belong to (muting the group silences it)."),
+        default_channel=NotificationChannel.IN_APP,
+        text=_group_mention_text,
+        order=51,
+    )
+)

@@ -1,32 +1,328 @@
-"""Read side of the feed: a group's posts, newest first with pinned ones on top, a bounded number
-of queries per page whatever its length."""
+"""Read side of the feed: a group's posts, the member's home feed, a tag's posts, drafts, the
+unanswered list, mention suggestions and welcome blocks — each a bounded number of queries whatever
+its length (keyset paging: the URL carries a cursor, so a reload keeps the reader's place).
+
+Only live posts (published, not deleted) are listed, and only those of places the reader may read:
+the community feed (everyone with an account) and ``groups.queries.readable_groups(user)``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from .models import Post
+from tribu.core import policies as core_policies
+from tribu.groups import policies as group_policies
+
+from .models import Audience, Follow, Post, PostKind, PostStatus, Tag, WelcomeBlock
 
 PAGE_SIZE = 20
+FEED_SIZE = 20
+PINNED_ON_HOME = 5
+EXCERPT_BODY = 600  # longer bodies show an excerpt on cards
+SORTS = ("latest", "activity")
+UNANSWERED_HOURS = (6, 24, 48, 24 * 7)
+DEFAULT_UNANSWERED_HOURS = 24
+
+
+def live() -> QuerySet[Post]:
+    return Post.objects.filter(status=PostStatus.PUBLISHED, deleted_at__isnull=True)
 
 
 def group_posts(group: Any, *, with_subgroups_of: Any = None) -> QuerySet[Post]:
-    """The group's posts; with ``with_subgroups_of=user``, also those of its sub-groups that user may read."""
+    """The group's live posts; with ``with_subgroups_of=user``, also those of its sub-groups that user may read."""
     if with_subgroups_of is None:
-        posts = Post.objects.filter(group=group)
+        posts = live().filter(group=group)
     else:
         from tribu.groups.queries import readable_groups
 
-        posts = Post.objects.filter(
+        posts = live().filter(
             group__in=readable_groups(with_subgroups_of).filter(path__startswith=group.path).values("pk")
         )
     posts = posts.select_related("author").defer("body") if with_subgroups_of is None else posts.select_related(
         "author", "group").defer("body")
-    return posts.order_by("-pinned", "-created_at", "-id")
+    return posts.order_by("-pinned", "-published_at", "-id")
 
 
 def page_of(rows: Any, number: Any) -> Page:
     return Paginator(rows, PAGE_SIZE).get_page(number)
+
+
+# --- visibility ------------------------------------------------------------------------------------
+
+
+def readable_q(user: Any) -> Q:
+    """Posts in places ``user`` may read (the community feed and their readable groups), in SQL."""
+    if not core_policies.is_member_area_allowed(user):
+        return Q(pk__in=[])
+    if group_policies.viewer(user).team:
+        return Q()
+    from tribu.groups.queries import readable_groups
+
+    return Q(group__isnull=True) | Q(group__in=readable_groups(user).values("pk"))
+
+
+def visible_posts(user: Any) -> QuerySet[Post]:
+    return live().filter(readable_q(user))
+
+
+# --- cursors ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    at: datetime
+    pk: int
+
+    def encode(self) -> str:
+        return f"{int(self.at.timestamp() * 1_000_000)}.{self.pk}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> Cursor | None:
+        """None for an empty or malformed cursor (the first page is shown)."""
+        try:
+            micros, pk = (text or "").split(".")
+            at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+            return cls(at=at, pk=int(pk))
+        except (ValueError, OverflowError, OSError):
+            return None
+
+
+def _field(sort: str) -> str:
+    return "last_activity_at" if sort == "activity" else "published_at"
+
+
+def _keyset(posts: QuerySet[Post], sort: str, cursor: Cursor | None, size: int) -> tuple[list[Post], str | None]:
+    field = _field(sort)
+    if cursor is not None:
+        posts = posts.filter(Q(**{f"{field}__lt": cursor.at}) | Q(**{field: cursor.at, "pk__lt": cursor.pk}))
+    rows = list(posts.order_by(f"-{field}", "-id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = Cursor(getattr(rows[-1], field), rows[-1].pk).encode() if more and rows else None
+    return rows, next_cursor
+
+
+def _cards(posts: QuerySet[Post]) -> QuerySet[Post]:
+    return posts.select_related("author", "group").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name")))
+
+
+# --- the home feed ---------------------------------------------------------------------------------
+
+
+def home_q(user: Any) -> Q:
+    """What the member's home feed gathers: the community feed (announcements included), their groups,
+    the members and tags they follow. Visibility is applied on top (``readable_q``)."""
+    v = group_policies.viewer(user)
+    followed_users = Follow.objects.filter(follower_id=user.pk, user__isnull=False).values("user_id")
+    followed_tags = Follow.objects.filter(follower_id=user.pk, tag__isnull=False).values("tag_id")
+    tagged = Post.tags.through.objects.filter(tag_id__in=followed_tags).values("post_id")
+    q = Q(group__isnull=True) | Q(author_id__in=followed_users) | Q(pk__in=tagged)
+    if v.roles:
+        q |= Q(group_id__in=list(v.roles))
+    return q
+
+
+def home_feed(user: Any, *, sort: str = "latest", cursor: Cursor | None = None,
+              size: int = FEED_SIZE) -> tuple[list[Post], str | None]:
+    # Pinned community posts lead the first page (``pinned_on_home``) instead of appearing in the stream.
+    posts = _cards(visible_posts(user).filter(home_q(user))).exclude(pinned=True, group__isnull=True)
+    return _keyset(posts, sort, cursor, size)
+
+
+def pinned_on_home(user: Any) -> list[Post]:
+    return list(_cards(visible_posts(user).filter(pinned=True, group__isnull=True))
+                .order_by("-published_at", "-id")[:PINNED_ON_HOME])
+
+
+def tag_feed(user: Any, tag: Tag, *, sort: str = "latest", cursor: Cursor | None = None,
+             size: int = FEED_SIZE) -> tuple[list[Post], str | None]:
+    tagged = Post.tags.through.objects.filter(tag_id=tag.pk).values("post_id")
+    return _keyset(_cards(visible_posts(user).filter(pk__in=tagged)), sort, cursor, size)
+
+
+def tag_named(name: str) -> Tag | None:
+    from .text import normalise_tag
+
+    return Tag.objects.filter(name=normalise_tag(name)).first()
+
+
+def follows_tag(user: Any, tag: Tag) -> bool:
+    return Follow.objects.filter(follower_id=user.pk, tag=tag).exists()
+
+
+def follows_member(user: Any, member_id: int) -> bool:
+    return Follow.objects.filter(follower_id=user.pk, user_id=member_id).exists()
+
+
+def decorate(posts: list[Post], user: Any) -> list[Post]:
+    """What a card shows beyond the row: its address, the reactions summary (one query), the
+    attachments (one query), the link cards (one query, only when a link is listed) and whether the
+    body is shown whole or as an excerpt."""
+    if not posts:
+        return posts
+    summaries: dict[int, Any] = {}
+    try:
+        from tribu.feed.discussion.queries import reaction_summaries
+    except ImportError:
+        reaction_summaries = None
+    if reaction_summaries is not None:
+        summaries = reaction_summaries(posts, user)
+    links = [p.link_url for p in posts if p.link_url]
+    cards: dict[str, Any] = {}
+    if links:
+        try:
+            from tribu.media.links import cards_for
+        except ImportError:  # pragma: no cover
+            cards_for = None
+        if cards_for is not None:
+            cards = cards_for(links, fetch_missing=False)
+    try:
+        from tribu.media.queries import attachments_for
+    except ImportError:  # pragma: no cover
+        attachments_for = None
+    files = attachments_for(posts) if attachments_for is not None else {}
+    from .actions import post_url
+
+    for post in posts:
+        post.url = post_url(post)  # type: ignore[attr-defined]
+        post.attachments = files.get(post.pk, [])  # type: ignore[attr-defined]
+        post.reaction_summary = summaries.get(post.pk)  # type: ignore[attr-defined]
+        post.has_reactions = reaction_summaries is not None  # type: ignore[attr-defined]
+        post.link_card = cards.get(post.link_url) if post.link_url else None  # type: ignore[attr-defined]
+        post.whole = len(post.body or "") <= EXCERPT_BODY and post.kind != PostKind.ARTICLE  # type: ignore[attr-defined]
+    return posts
+
+
+# --- drafts, unanswered ----------------------------------------------------------------------------
+
+
+def drafts(user: Any) -> QuerySet[Post]:
+    return (Post.objects.filter(author_id=user.pk, deleted_at__isnull=True)
+            .exclude(status=PostStatus.PUBLISHED).select_related("group").order_by("-updated_at", "-id"))
+
+
+def animated_groups(user: Any) -> QuerySet[Any]:
+    """The groups whose unanswered posts ``user`` watches: every group for the team, else the groups
+    (and sub-groups) they own or animate."""
+    from tribu.groups.models import Group
+
+    v = group_policies.viewer(user)
+    if v.team:
+        return Group.objects.filter(archived_at__isnull=True)
+    if not v.lead_paths:
+        return Group.objects.none()
+    q = Q(pk__in=[])
+    for path in v.lead_paths:
+        q |= Q(path__startswith=path)
+    return Group.objects.filter(q, archived_at__isnull=True)
+
+
+def unanswered(user: Any, *, hours: int = DEFAULT_UNANSWERED_HOURS, group_id: int | None = None) -> QuerySet[Post]:
+    """Questions and discussions with no comment ``hours`` after they went out, oldest first, in the
+    groups ``user`` animates (and the community feed for the team)."""
+    v = group_policies.viewer(user)
+    if not (v.team or v.lead_paths):
+        return Post.objects.none()
+    since = timezone.now() - timedelta(hours=hours)
+    posts = live().filter(kind__in=[PostKind.QUESTION, PostKind.DISCUSSION], comment_count=0, solved_at__isnull=True,
+                          published_at__lte=since)
+    groups = animated_groups(user)
+    if group_id is not None:
+        posts = posts.filter(group__in=groups.filter(pk=group_id).values("pk"))
+    elif v.team:
+        posts = posts.filter(Q(group__isnull=True) | Q(group__in=groups.values("pk")))
+    else:
+        posts = posts.filter(group__in=groups.values("pk"))
+    return posts.select_related("author", "group").order_by("published_at", "id")
+
+
+# --- mentions --------------------------------------------------------------------------------------
+
+
+def mention_suggestions(user: Any, q: str, group: Any, *, limit: int = 8) -> list[dict[str, Any]]:
+    """Members whose name starts a word with ``q`` and who may read the place (``group`` None: the
+    community feed), as ``{"id", "name", "token", "avatar"}``; groups ``user`` may mention too."""
+    from tribu.accounts.models import User
+    from tribu.groups.models import Group, GroupMembership, Visibility
+
+    from .text import group_token, mention_token
+
+    q = " ".join((q or "").split())[:50].lstrip("@")
+    if not q:
+        return []
+    people = User.objects.filter(is_active=True).filter(
+        Q(display_name__istartswith=q) | Q(display_name__icontains=f" {q}") | Q(first_name__istartswith=q)
+        | Q(last_name__istartswith=q)).select_related("profile").order_by("display_name", "id")
+    if group is not None and group.effective_visibility != Visibility.PUBLIC:
+        insiders = GroupMembership.objects.filter(group=group).values("user_id")
+        people = people.filter(Q(pk__in=insiders) | Q(role__in=["admin", "staff"]))
+    elif group is None:
+        people = people.exclude(profile__hidden_from_directory=True)
+    found: list[dict[str, Any]] = []
+    for person in people[: limit * 3]:
+        if group is not None and not group_policies.can_view(person, group):
+            continue
+        photo = getattr(getattr(person, "profile", None), "photo_thumbnail", None)
+        found.append({"id": person.pk, "name": person.name, "token": mention_token(person),
+                      "avatar": photo.url if photo else "", "kind": "member"})
+        if len(found) >= limit:
+            break
+    from . import policies
+
+    groups = Group.objects.filter(name__icontains=q, archived_at__isnull=True).order_by("name")[:20]
+    for candidate in groups:
+        if len(found) >= limit + 3:
+            break
+        if policies.can_mention_group(user, candidate) and group_policies.knows_exists(user, candidate):
+            found.append({"id": candidate.pk, "name": candidate.name, "token": group_token(candidate), "avatar": "",
+                          "kind": "group"})
+    return found
+
+
+# --- welcome blocks --------------------------------------------------------------------------------
+
+
+def welcome_blocks_for(user: Any) -> list[WelcomeBlock]:
+    """The shown blocks whose audience includes ``user`` (one query, plus their tiers when a block
+    targets a tier)."""
+    if not core_policies.is_member_area_allowed(user):
+        return []
+    blocks = list(WelcomeBlock.objects.filter(active=True).order_by("position", "id"))
+    if not blocks:
+        return []
+    v = group_policies.viewer(user)
+    tiers: set[int] | None = None
+    now = timezone.now()
+    shown = []
+    for block in blocks:
+        if block.audience == Audience.EVERYONE:
+            shown.append(block)
+        elif block.audience == Audience.NEW_MEMBERS:
+            if user.date_joined and now - user.date_joined <= timedelta(days=block.new_member_days):
+                shown.append(block)
+        elif block.audience == Audience.GROUP:
+            if block.group_id in v.roles:
+                shown.append(block)
+        elif block.audience == Audience.TIER:
+            if tiers is None:
+                from tribu.memberships.access import effective_tier_ids
+
+                tiers = set(effective_tier_ids(user))
+            if block.tier_id in tiers:
+                shown.append(block)
+    return shown
+
+
+def postable_groups(user: Any) -> QuerySet[Any]:
+    """Groups ``user`` may post in, for the composer's place picker: their own active groups."""
+    from tribu.groups.models import Group
+
+    v = group_policies.viewer(user)
+    return Group.objects.filter(pk__in=list(v.roles), archived_at__isnull=True).order_by("name")

@@ -13,9 +13,12 @@ from tribu.feed.text import mention_token, mentioned_ids
 pytestmark = pytest.mark.django_db
 
 
-def test_community_posts_are_for_the_team_and_mentions_notify(alice, mia):
+def test_community_posts_are_for_members_announcements_for_the_team_and_mentions_notify(alice, mia, gina):
     with pytest.raises(PermissionDenied):
-        actions.create_post(mia, None, "Bonjour")
+        actions.create_post(gina, None, "Bonjour")
+    with pytest.raises(PermissionDenied):
+        actions.create_post(mia, None, "Bonjour", kind="announcement")
+    assert actions.create_post(mia, None, "Bonjour").status == "published"
     post = actions.create_post(alice, None, f"Bienvenue à {mention_token(mia)}", kind="announcement")
     assert list(post.mentions.all()) == [mia]
     assert Notification.objects.get(recipient=mia).kind == "feed.mention"
