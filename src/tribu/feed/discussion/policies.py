@@ -69,7 +69,9 @@ def can_edit_comment(user: Any, comment: Any, post: Any) -> bool:
 def can_delete_comment(user: Any, comment: Any, post: Any) -> bool:
     if comment.deleted_at is not None or not can_view(user, post):
         return False
-    return _is_author(user, comment) or moderates(user, post)
+    if moderates(user, post):
+        return True
+    return _is_author(user, comment) and (post.group_id is None or not post.group.is_archived)
 
 
 def can_view_comment_history(user: Any, post: Any) -> bool:

@@ -159,6 +159,7 @@ def discussion_page(post: Post, user: Any, *, after: int | None = None, size: in
     can_comment = policies.can_comment(user, post)
     can_accept = policies.can_accept(user, post)
     uid = getattr(user, "pk", None)
+    archived = bool(post.group_id and post.group.is_archived)
     for comment in shown:
         comment.post = post  # the loaded post: no query per comment
         summary = comment_sums[comment.pk]
@@ -167,8 +168,8 @@ def discussion_page(post: Post, user: Any, *, after: int | None = None, size: in
         mine = comment.author_id is not None and comment.author_id == uid
         live = comment.deleted_at is None
         comment.can_edit = live and (moderates or (mine and can_comment))  # type: ignore[attr-defined]
-        comment.can_delete = live and (moderates or mine)  # type: ignore[attr-defined]
-        comment.can_accept = live and can_accept and comment.parent_id is None  # type: ignore[attr-defined]
+        comment.can_delete = live and (moderates or (mine and not archived))  # type: ignore[attr-defined]
+        comment.can_accept = live and can_accept  # type: ignore[attr-defined]
         comment.is_accepted = comment.pk == post.accepted_comment_id  # type: ignore[attr-defined]
     post_summary = None
     if with_post:
@@ -184,3 +185,19 @@ def live_comment(post: Post, comment_id: Any) -> Comment | None:
     except (TypeError, ValueError):
         return None
     return Comment.objects.filter(pk=pk, post_id=post.pk, deleted_at__isnull=True).select_related("author").first()
+
+
+def post_for(user: Any, post_id: int) -> Post | None:
+    """The post if ``user`` may see it, else None (pages answer 404): one query, plus the group's
+    ancestors (one) for the visibility rules."""
+    from tribu.groups import policies as group_policies
+    from tribu.groups import queries as group_queries
+
+    post = Post.objects.select_related("group", "author").filter(pk=post_id).first()
+    if post is None:
+        return None
+    if post.group_id:
+        if not group_policies.knows_exists(user, post.group):
+            return None
+        group_queries.load_ancestors(post.group)
+    return post if policies.can_view(user, post) else None

@@ -19,7 +19,6 @@ from tribu.core import policies as core_policies
 from tribu.core.decorators import allowed_if
 from tribu.feed.models import Comment, Post, Revision
 from tribu.groups import policies as group_policies
-from tribu.groups import queries as group_queries
 
 from . import actions, policies, queries
 from .forms import CommentForm
@@ -28,15 +27,9 @@ member_area = allowed_if(core_policies.is_member_area_allowed)
 
 
 def _post_for(request: HttpRequest, post_id: int) -> Post:
-    """The post if ``request.user`` may see it, else 404 (one query, plus the group's ancestors)."""
-    post = Post.objects.select_related("group", "author").filter(pk=post_id).first()
+    """The post if ``request.user`` may see it, else 404."""
+    post = queries.post_for(request.user, post_id)
     if post is None:
-        raise Http404
-    if post.group_id:
-        if not group_policies.knows_exists(request.user, post.group):
-            raise Http404
-        group_queries.load_ancestors(post.group)
-    if not policies.can_view(request.user, post):
         raise Http404
     return post
 
