@@ -90,7 +90,7 @@ class Activity(models.Model):
 class NotificationChannel(models.TextChoices):
     IN_APP = "in_app", _("In the app only")
     EMAIL = "email", _("In the app and by email")
-    DIGEST = "digest", _("In the app and in the daily digest")
+    DIGEST = "digest", _("In the app and in the digest email")
     OFF = "off", _("Off")
 
 

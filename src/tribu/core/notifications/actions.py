@@ -16,7 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tribu.core.activity import record
-from tribu.core.models import Activity, Notification, NotificationChannel, NotificationPreference
+from tribu.core.models import (
+    Activity,
+    DigestFrequency,
+    DigestPreference,
+    Notification,
+    NotificationChannel,
+    NotificationPreference,
+)
 
 from . import policies, queries
 from .kinds import COMMUNITY_ANNOUNCEMENT, ROLE_CHANGED, WELCOME, NotificationKind, get_kind
@@ -190,14 +197,54 @@ def mark_read(user: Any, ids: Iterable[int] | Literal["all"]) -> int:
 
 
 def set_preference(user: Any, kind: str, channel: str) -> NotificationPreference:
-    if get_kind(kind) is None:
+    """Record the member's channel for ``kind``. A valid channel the kind does not offer (the mailing
+    app moving every digest kind to "in the app") is recorded as ``off``."""
+    kind_obj = get_kind(kind)
+    if kind_obj is None:
         raise ValidationError(_("Unknown kind of notification."))
     if channel not in NotificationChannel.values:
-        raise ValidationError(_("Choose one of: in the app, by email, in the daily digest, or off."))
+        raise ValidationError(_("Choose one of: in the app, by email, in the digest, or off."))
+    if channel not in kind_obj.allowed_channels():
+        channel = NotificationChannel.OFF
     preference, _created = NotificationPreference.objects.update_or_create(
         user=user, kind=kind, defaults={"channel": channel}
     )
     return preference
+
+
+def set_digest_frequency(user: Any, frequency: str, weekday: int | None = None) -> DigestPreference:
+    """Daily, weekly (on ``weekday``, 0 = Monday) or never. Keeps the digest job's claim as is."""
+    if frequency not in DigestFrequency.values:
+        raise ValidationError(_("Choose how often you get the digest: every day, once a week, or never."))
+    defaults: dict[str, Any] = {"frequency": frequency}
+    if weekday is not None:
+        if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+            raise ValidationError(_("Choose a day of the week for the weekly digest."))
+        defaults["weekday"] = weekday
+    preference, _created = DigestPreference.objects.update_or_create(user=user, defaults=defaults)
+    return preference
+
+
+def stop(user: Any, topic: str, *, source: str = "stop_link") -> bool:
+    """The one-click "stop these" of an email: ``notification:<kind>`` turns that kind off,
+    ``digests`` sets the digest frequency to never. Returns whether anything changed."""
+    from tribu.mailing import consent
+
+    with transaction.atomic():
+        if topic == consent.DIGESTS:
+            current = DigestPreference.objects.filter(user=user).values_list("frequency", flat=True).first()
+            if current == DigestFrequency.NEVER:
+                return False
+            set_digest_frequency(user, DigestFrequency.NEVER)
+        elif topic.startswith(consent.NOTIFICATION_PREFIX):
+            kind = topic.removeprefix(consent.NOTIFICATION_PREFIX)
+            if queries.channels_for([user.pk], kind)[user.pk] == NotificationChannel.OFF:
+                return False
+            set_preference(user, kind, NotificationChannel.OFF)
+        else:
+            raise ValidationError(_("This link does not stop notifications."))
+        record(user, "notifications.stopped", None, topic=topic, source=source)
+    return True
 
 
 # --- The platform's own notifications ----------------------------------------------------------

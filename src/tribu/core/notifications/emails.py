@@ -1,6 +1,11 @@
-"""Notification emails: one email per notification (``email`` channel) and the daily digest.
-Both are rendered in the recipient's language and carry a link to the preferences page and a
-``List-Unsubscribe`` header pointing to it."""
+"""Notification emails: one email per notification (``email`` channel) and the digest (daily or
+weekly). Both are rendered in the recipient's language and carry one-click "stop these" links.
+
+"Stop these" links are signed with the mailing app's unsubscribe signer (``tribu.mailing.consent``:
+no expiry, no login) but lead to this app's confirmation page (``core:notification_stop``), where a
+POST turns that kind of notification off, or sets the digest frequency to never. The same URL is in
+the ``List-Unsubscribe`` header with ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from django.utils import translation
 
 from tribu.core.emails import language_for, render_email
 from tribu.core.models import Notification
+from tribu.mailing import consent
 
 from .kinds import get_kind, render_text
 
@@ -28,6 +34,22 @@ def preferences_url() -> str:
     return settings.SITE_URL + reverse("core:notification_preferences")
 
 
+def kind_topic(kind: str) -> str:
+    """The signed-link topic that stops one kind of notification."""
+    return consent.notification_topic(kind)
+
+
+def stop_url(user: Any, topic: str) -> str:
+    """Absolute, signed link to the "stop these" confirmation page for ``topic`` (``kind_topic(...)``
+    or ``consent.DIGESTS``); works without logging in."""
+    return settings.SITE_URL + reverse("core:notification_stop", args=[consent.unsubscribe_token(user, topic)])
+
+
+def stop_headers(user: Any, topic: str, *, url: str = "") -> dict[str, str]:
+    """``List-Unsubscribe`` (the stop link, plus the mailing app's mailto) and ``List-Unsubscribe-Post``."""
+    return consent.list_unsubscribe_headers(user, topic, url=url or stop_url(user, topic))
+
+
 def unsubscribe_headers() -> dict[str, str]:
     return {"List-Unsubscribe": f"<{preferences_url()}>"}
 
@@ -39,6 +61,7 @@ def render_notification_email(notification: Notification) -> dict[str, str]:
         text = render_text(notification)
         kind = get_kind(notification.kind)
         label = str(kind.label) if kind else notification.kind
+    stop = stop_url(user, kind_topic(notification.kind))
     context: dict[str, Any] = {
         "user": user,
         "notification": notification,
@@ -46,34 +69,57 @@ def render_notification_email(notification: Notification) -> dict[str, str]:
         "kind_label": label,
         "url": absolute_url(notification.url),
         "preferences_url": preferences_url(),
+        "stop_url": stop,
     }
-    from tribu.mailing import consent
-
     return render_email(
         "core/emails/notification", context, language,
-        unsubscribe_url=consent.unsubscribe_url(user, consent.notification_topic(notification.kind)),
-        preferences_url=consent.preferences_url(user),
+        unsubscribe_url=stop, preferences_url=consent.preferences_url(user),
     )
 
 
-def render_digest_email(user: Any, notifications: list[Notification], total: int) -> dict[str, str]:
+def notification_headers(notification: Notification) -> dict[str, str]:
+    return stop_headers(notification.recipient, kind_topic(notification.kind))
+
+
+def render_digest_email(
+    user: Any,
+    notifications: list[Notification],
+    total: int,
+    *,
+    popular: list[dict[str, Any]] | None = None,
+    weekly: bool = False,
+) -> dict[str, str]:
+    """The digest: one section per kind of notification (each with its "stop these" link), then the
+    "popular in your groups" section, then a link that stops the digest itself."""
     language = language_for(user)
+    sections: dict[str, dict[str, Any]] = {}
     with translation.override(language):
-        items = [
-            {"text": render_text(n), "url": absolute_url(n.url), "created_at": n.created_at} for n in notifications
-        ]
+        for n in notifications:
+            section = sections.get(n.kind)
+            if section is None:
+                kind = get_kind(n.kind)
+                section = sections[n.kind] = {
+                    "label": str(kind.label) if kind else n.kind,
+                    "items": [],
+                    "stop_url": stop_url(user, kind_topic(n.kind)),
+                }
+            section["items"].append({"text": render_text(n), "url": absolute_url(n.url), "created_at": n.created_at})
+    shown = sum(len(s["items"]) for s in sections.values())
+    digest_stop = stop_url(user, consent.DIGESTS)
     context: dict[str, Any] = {
         "user": user,
-        "items": items,
+        "sections": list(sections.values()),
+        "items": [item for s in sections.values() for item in s["items"]],
         "count": total,
-        "more": max(total - len(items), 0),
+        "more": max(total - shown, 0),
+        "popular": popular or [],
+        "popular_stop_url": stop_url(user, kind_topic("popular_in_groups")) if popular else "",
+        "weekly": weekly,
+        "digest_stop_url": digest_stop,
         "centre_url": settings.SITE_URL + reverse("core:notifications"),
         "preferences_url": preferences_url(),
     }
-    from tribu.mailing import consent
-
     return render_email(
         "core/emails/notification_digest", context, language,
-        unsubscribe_url=consent.unsubscribe_url(user, consent.DIGESTS),
-        preferences_url=consent.preferences_url(user),
+        unsubscribe_url=digest_stop, preferences_url=consent.preferences_url(user),
     )

@@ -44,12 +44,17 @@ class NotificationKind:
     order: int = 100
     #: ``data`` keys whose equal values merge an unread notification with the next one (empty: never).
     group_by: tuple[str, ...] = ()
+    #: The channels a member may choose for this kind (empty: all of them).
+    channels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.default_channel not in NotificationChannel.values:
             raise ValueError(f"Unknown default channel {self.default_channel!r} for kind {self.code!r}")
         if isinstance(self.group_by, str):
             raise ValueError(f"group_by of {self.code!r} must be a tuple of data keys, not a string")
+
+    def allowed_channels(self) -> list[str]:
+        return [c for c in NotificationChannel.values if not self.channels or c in self.channels]
 
     @property
     def app_label(self) -> str:
@@ -162,5 +167,24 @@ COMMUNITY_ANNOUNCEMENT = register(
         default_channel=NotificationChannel.DIGEST,
         text=_announcement_text,
         order=30,
+    )
+)
+
+
+def _popular_text(n: Notification) -> str:
+    return gettext("Popular in your groups")
+
+
+#: Not a notification anyone sends: the "popular in your groups" section of the digest, chosen and
+#: stopped (one-click link) like a kind. ``digest`` includes the section, ``off`` leaves it out.
+POPULAR_IN_GROUPS = register(
+    NotificationKind(
+        code="popular_in_groups",
+        label=_("Popular in your groups"),
+        description=_("In the digest: the most discussed posts of the groups you can read."),
+        default_channel=NotificationChannel.DIGEST,
+        text=_popular_text,
+        order=40,
+        channels=(NotificationChannel.DIGEST, NotificationChannel.OFF),
     )
 )

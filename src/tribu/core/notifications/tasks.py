@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from tribu.core.emails import deliver
 from tribu.core.models import Notification
-from tribu.mailing import consent
 
 from . import realtime
-from .emails import render_notification_email
+from .emails import notification_headers, render_notification_email
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +36,8 @@ def send_notification_emails(notification_ids: list[int]) -> int:
             continue  # another worker got it first
         try:
             parts = render_notification_email(notification)
-            # One click (RFC 8058) moves this kind to "in the app only", through the mailing app.
-            topic = consent.notification_topic(notification.kind)
-            deliver([recipient.email], headers=consent.list_unsubscribe_headers(recipient, topic), **parts)
+            # One click (RFC 8058) turns this kind off (core:notification_stop).
+            deliver([recipient.email], headers=notification_headers(notification), **parts)
         except Exception:
             # Release the claim so a retry sends it.
             Notification.objects.filter(Q(pk=notification.pk) & Q(emailed_at=now)).update(emailed_at=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -113,30 +114,42 @@ def test_an_updated_row_is_emailed_again_at_most_once_an_hour(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_reactions_at_once_give_one_row_counting_two(mia, alice, bob):
-    """Two threads (two connections) notify the same group at the same moment."""
+def test_two_reactions_at_once_give_one_row_counting_two(mia, alice, bob, monkeypatch):
+    """Two threads (two connections) notify the same group at the same moment. Both look for an
+    unread row, find none, and wait a moment before inserting, so both inserts really collide."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite runs write transactions one at a time (IMMEDIATE); the race needs PostgreSQL")
-    for _round in range(5):
-        Notification.objects.all().delete()
-        barrier = threading.Barrier(2)
-        errors: list[BaseException] = []
+    real_merge = actions._merge_into_unread
+    calls: list[bool] = []
 
-        def react(actor, barrier=barrier, errors=errors):
-            try:
-                barrier.wait()
-                actions.notify([mia], KIND, actor=actor, post_id=7)
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-            finally:
-                connections.close_all()
+    def slow_merge(*args, **kwargs):
+        row, email = real_merge(*args, **kwargs)
+        calls.append(row is not None)
+        if row is None:
+            time.sleep(0.3)  # the other thread also finds nothing in the meantime
+        return row, email
 
-        threads = [threading.Thread(target=react, args=(a,)) for a in (alice, bob)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
-        rows = list(Notification.objects.filter(recipient=mia, kind=KIND))
-        assert len(rows) == 1
-        assert rows[0].count == 2
+    monkeypatch.setattr(actions, "_merge_into_unread", slow_merge)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def react(actor):
+        try:
+            barrier.wait()
+            actions.notify([mia], KIND, actor=actor, post_id=7)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=react, args=(a,)) for a in (alice, bob)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert calls.count(False) == 2  # both tried to insert: the conflict path ran
+    rows = list(Notification.objects.filter(recipient=mia, kind=KIND))
+    assert len(rows) == 1
+    assert rows[0].count == 2
+    assert {a["name"] for a in rows[0].actors} == {"Alice Admin", "Bob Staff"}

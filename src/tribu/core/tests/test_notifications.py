@@ -100,7 +100,7 @@ def test_email_channel_sends_over_smtp_in_french_to_a_french_member(
     assert "Animateur·rice" in parts["text/html"] and 'lang="fr"' in parts["text/html"]
     assert "Animateur·rice" in subject_of(message)
     assert "/notifications/preferences/" in parts["text/plain"]
-    assert "/email/unsubscribe/" in message["List-Unsubscribe"]  # one click (RFC 8058), by the mailing app
+    assert "/notifications/stop/" in message["List-Unsubscribe"]  # one click (RFC 8058): stops the digest
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     notification.refresh_from_db()
     assert notification.emailed_at is not None
@@ -165,7 +165,7 @@ def test_the_daily_digest_is_sent_once_after_8_and_never_twice(
     assert "2 new notifications" in subject_of(message)
     assert "Announcement: General assembly on Friday" in parts["text/plain"]
     assert "Announcement: New library opening" in parts["text/html"]
-    assert "/email/unsubscribe/" in message["List-Unsubscribe"]  # one click (RFC 8058), by the mailing app
+    assert "/notifications/stop/" in message["List-Unsubscribe"]  # one click (RFC 8058): stops the digest
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert not Notification.objects.filter(recipient=mia, digested_at__isnull=True).exists()
 
