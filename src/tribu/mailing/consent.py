@@ -150,9 +150,11 @@ def is_subscribed(user: Any, topic: str) -> bool:
 
         return has_consent(user, topic)
     if topic == DIGESTS:
-        from tribu.core.models import NotificationChannel
+        from tribu.core.models import DigestFrequency, DigestPreference, NotificationChannel
         from tribu.core.notifications.queries import preference_rows
 
+        if DigestPreference.objects.filter(user=user, frequency=DigestFrequency.NEVER).exists():
+            return False
         return any(channel == NotificationChannel.DIGEST for _kind, channel in preference_rows(user))
     kind = _notification_kind(topic)
     if kind is not None:
@@ -195,8 +197,10 @@ def sendable(users: QuerySet, topic: str) -> QuerySet:
         latest = Consent.objects.filter(user=OuterRef("pk"), kind=topic).order_by("-created_at", "-id")
         return users.annotate(_consent=Subquery(latest.values("granted")[:1])).filter(_consent=True)
     if topic == DIGESTS:
-        from tribu.core.models import NotificationChannel, NotificationPreference
+        from tribu.core.models import DigestFrequency, DigestPreference, NotificationChannel, NotificationPreference
 
+        never = DigestPreference.objects.filter(user=OuterRef("pk"), frequency=DigestFrequency.NEVER)
+        users = users.exclude(Exists(never))
         prefs = NotificationPreference.objects.filter(user=OuterRef("pk"))
         digest_chosen = Exists(prefs.filter(channel=NotificationChannel.DIGEST))
         default_kept = Q()
@@ -237,6 +241,11 @@ def set_subscription(user: Any, topic: str, subscribed: bool, *, source: str = "
             from tribu.core.notifications.queries import preference_rows
 
             if subscribed:
+                from tribu.core.models import DigestFrequency, DigestPreference
+
+                DigestPreference.objects.filter(user=user, frequency=DigestFrequency.NEVER).update(
+                    frequency=DigestFrequency.DAILY
+                )
                 for code in _digest_kinds():
                     set_preference(user, code, NotificationChannel.DIGEST)
             else:

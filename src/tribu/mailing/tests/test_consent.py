@@ -143,7 +143,8 @@ def test_a_notification_email_unsubscribes_that_kind_in_one_click(client, smtp_s
     assert page.status_code == 200 and "Ne plus recevoir" in page.content.decode()
     assert consent.is_subscribed(mia, topic) is True
     assert client.post(path_of(url), {"List-Unsubscribe": "One-Click"}).status_code == 200
-    assert NotificationPreference.objects.get(user=mia, kind="role_changed").channel == "in_app"
+    # The stop link of a notification email turns the kind off (core:notification_stop).
+    assert NotificationPreference.objects.get(user=mia, kind="role_changed").channel == "off"
     assert consent.is_subscribed(mia, topic) is False
     expected = {u.pk for u in User.objects.all() if consent.may_send(u, topic)}
     assert set(consent.sendable(User.objects.all(), topic).values_list("pk", flat=True)) == expected
