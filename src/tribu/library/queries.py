@@ -131,11 +131,12 @@ def listing(user: Any, filters: Filters, *, category: Category | None = None,
 def featured(user: Any, *, group: Group | None = None) -> list[Resource]:
     rows = visible_resources(user).filter(featured=True, published=True)
     rows = rows.filter(group=group) if group is not None else rows
-    return annotate_access(user, with_display(rows.order_by("-created_at", "-id"))[:FEATURED_LIMIT])
+    rows = with_display(rows.order_by("-created_at", "-id")).defer("body", "body_html")
+    return annotate_access(user, rows[:FEATURED_LIMIT])
 
 
 def page_of(user: Any, rows: QuerySet[Resource], number: Any, size: int = PAGE_SIZE) -> Page:
-    page = Paginator(with_display(rows), size).get_page(number)
+    page = Paginator(with_display(rows).defer("body", "body_html"), size).get_page(number)
     page.object_list = annotate_access(user, page.object_list)
     return page
 
