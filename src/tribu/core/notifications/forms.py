@@ -55,7 +55,7 @@ class PreferencesForm(forms.Form):
         for kind, channel in rows:
             allowed = set(kind.allowed_channels())
             self.fields[kind.code] = forms.ChoiceField(
-                label=kind.label, help_text=kind.description,
+                label=kind.label, help_text=kind.description, required=False,
                 choices=[c for c in CHANNEL_CHOICES if c[0] in allowed],
                 initial=channel if channel in allowed else NotificationChannel.OFF,
             )
@@ -71,7 +71,11 @@ class PreferencesForm(forms.Form):
         return [(app_name(label), fields) for label, fields in ordered]
 
     def changed_preferences(self) -> dict[str, str]:
-        return {code: self.cleaned_data[code] for code in self.changed_data if code in self.kind_codes}
+        """The kinds whose channel changed (a kind left out of the POST keeps its channel)."""
+        return {
+            code: self.cleaned_data[code] for code in self.changed_data
+            if code in self.kind_codes and self.cleaned_data.get(code)
+        }
 
     def digest_choice(self, current: tuple[str, int]) -> tuple[str, int]:
         """The frequency and weekday chosen (a field left out of the POST keeps its current value)."""

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tribu.core.decorators import allowed_if
+from tribu.core.emails import language_for
 from tribu.core.models import DigestFrequency
 
 from . import actions, policies, queries
@@ -121,10 +123,15 @@ def stop(request: HttpRequest, token: str) -> HttpResponse:
     member = queries.active_member(user_id)
     if member is None:
         return _error(request, 404, _("No such member"), _("The account this link was made for no longer exists."))
+    with translation.override(language_for(member)):  # the page speaks the member's language
+        return _stop_page(request, member, topic, token)
+
+
+def _stop_page(request: HttpRequest, member: object, topic: str, token: str) -> HttpResponse:
     context = {
         "label": queries.stop_label(topic),
         "is_digest": queries.is_digest_topic(topic),
-        "masked_email": _mask(member.email),
+        "masked_email": _mask(getattr(member, "email", "")),
         "token": token,
     }
     if request.method == "POST":
