@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Max, Q, When
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from tribu.feed.models import Comment, Emoji, Post, Reaction
 
@@ -21,6 +23,9 @@ from . import policies
 #: Top-level comments per page (each shown with all its replies).
 PAGE_SIZE = 30
 SYMBOLS = {code: str(label) for code, label in Emoji.choices}
+#: What a screen reader says for each emoji.
+NAMES = {"like": _("Like"), "heart": _("Love"), "clap": _("Bravo"), "laugh": _("Funny"), "idea": _("Interesting"),
+         "thanks": _("Thanks")}
 
 
 @dataclass
@@ -37,19 +42,28 @@ class ReactionSummary:
 
     @property
     def items(self) -> list[dict[str, Any]]:
-        """Every emoji in a fixed order, with its count and whether the reader chose it; the like
-        always comes first, the others once someone used them (the rest sit in ``spare``)."""
+        """The like (always) and every emoji someone used, in a fixed order, with its count, whether the
+        reader chose it and a label for screen readers; the unused ones are in ``spare``."""
         rows = []
         for code, symbol in SYMBOLS.items():
             count = self.counts.get(code, 0)
             if code == Emoji.LIKE or count:
-                rows.append({"code": code, "symbol": symbol, "count": count, "mine": code in self.mine})
+                rows.append({"code": code, "symbol": symbol, "count": count, "mine": code in self.mine,
+                             "label": _label(code, count, code in self.mine)})
         return rows
 
     @property
     def spare(self) -> list[dict[str, str]]:
-        return [{"code": code, "symbol": symbol} for code, symbol in SYMBOLS.items()
+        return [{"code": code, "symbol": symbol, "label": _label(code, 0, False)} for code, symbol in SYMBOLS.items()
                 if code != Emoji.LIKE and not self.counts.get(code)]
+
+
+def _label(code: str, count: int, mine: bool) -> str:
+    name = str(NAMES[code])
+    if mine:
+        return ngettext("%(name)s: %(count)d, including you", "%(name)s: %(count)d, including you", count) % {
+            "name": name, "count": count}
+    return ngettext("%(name)s: %(count)d", "%(name)s: %(count)d", count) % {"name": name, "count": count}
 
 
 def _summaries(post_ids: Iterable[int], comment_ids: Iterable[int], user: Any) -> tuple[
@@ -123,10 +137,11 @@ def _comments(post: Post) -> Any:
     )
 
 
-def discussion_page(post: Post, user: Any, *, after: int | None = None, size: int = PAGE_SIZE,
+def discussion_page(post: Post, user: Any, *, after: int | None = None, size: int | None = None,
                     with_post: bool = True) -> DiscussionPage:
     """One page of the post's discussion for ``user``: top-level comments with id > ``after``, their
     replies, the reaction summaries (and the post's when ``with_post``), rights on each comment."""
+    size = size or PAGE_SIZE
     top = _comments(post).filter(parent__isnull=True)
     if after:
         top = top.filter(pk__gt=after)
