@@ -76,6 +76,7 @@ ADMIN_TABS = [
     Tab(_("Memberships"), "memberships:manage_memberships", prefix=True),
     Tab(_("Companies"), "companies:manage", prefix=True),
     Tab(_("Groups"), "groups:manage", prefix=True),
+    Tab(_("Library"), "library:manage", prefix=True),
     Tab(_("Welcome blocks"), "feed:welcome_blocks", prefix=True),
     Tab(_("Payments"), "payments:manage", prefix=True),
     Tab(_("Renewals and invoices"), "billing:manage", prefix=True),
