@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tribu.core import policies as core_policies
 from tribu.groups import policies as group_policies
 from tribu.groups import queries as group_queries
 from tribu.groups.models import Group
@@ -230,7 +231,8 @@ def manage(request: HttpRequest) -> HttpResponse:
 
     page = Paginator(rows.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "library/manage.html", {
-        "page": page, "q": q, "categories": queries.managed_categories(request.user).order_by(
+        "page": page, "q": q, "team": core_policies.is_team(request.user),
+        "categories": queries.managed_categories(request.user).order_by(
             "group__name", "parent_id", "position", "id")[:500],
     })
 
