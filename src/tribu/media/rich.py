@@ -112,7 +112,8 @@ def render_rich(text: str) -> SafeString:
     """Sanitised HTML of the Markdown ``text``, with allowlisted videos embedded."""
     nonce = secrets.token_hex(8)
     embeds: dict[str, tuple[str, str, str]] = {}
-    lines = (text or "").split("\n")
+    # Browsers send a textarea's lines ending in CRLF.
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     in_fence = False
     for index, line in enumerate(lines):
         if FENCE.match(line):

@@ -57,6 +57,10 @@ def test_peertube_instances_listed_in_the_settings_embed(settings):
     assert "https://peertube.example" in frame_hosts()
 
 
+def test_lines_ending_in_crlf_as_browsers_send_them_embed_too():
+    assert "<iframe" in render_rich("Regardez :\r\nhttps://youtu.be/dQw4w9WgXcQ\r\nFin")
+
+
 def test_a_video_address_inside_code_or_a_sentence_is_not_embedded():
     html = render_rich("```\nhttps://youtu.be/dQw4w9WgXcQ\n```\n\nSee https://youtu.be/dQw4w9WgXcQ here")
     assert "<iframe" not in html
