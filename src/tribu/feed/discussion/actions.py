@@ -236,7 +236,7 @@ def edit_comment(actor: Any, comment: Comment, body: str) -> Comment:
         comment._unreached = []  # type: ignore[attr-defined]
         return comment
     with transaction.atomic():
-        locked = Comment.objects.select_for_update().select_related("parent__author").get(pk=comment.pk)
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
         if locked.deleted_at is not None:
             raise PermissionDenied(_("This comment was deleted."))
         before = set(locked.mentions.values_list("pk", flat=True))
