@@ -1,22 +1,32 @@
-"""Stripe webhook events applied per second on PostgreSQL, each event delivered three times at once,
-against a bare INSERT of the same event rows.
+"""Stripe webhook events applied per second on PostgreSQL, end to end, the way production runs: the
+real web server with several processes receives every event three times at once over HTTP, task
+workers apply them; against a bare INSERT of the same event rows.
 
-    .venv/bin/python bench/payments.py [--events 1000] [--threads 8] [--keep] [--no-save]
+    .venv/bin/python bench/payments.py [--events 1000] [--threads 8] [--web-workers 2] [--task-workers 2]
+                                       [--keep] [--no-save]
 
-1. Creates a dedicated database (``tribu_bench_payments`` on ``--server``, dropped at the end unless
-   ``--keep``), runs the migrations, seeds a paid tier, ``--events`` members and, for each, a pending card
-   payment with its Checkout Session id (bulk inserts), and the organisation's legal details.
-2. ``webhook``: builds one ``checkout.session.completed`` event per payment, signs it with the library's
-   helper, and has ``--threads`` threads (one connection each) POST every event **three times, by three
-   threads at once**, through the real view (Django's test client: middleware, signature verification,
-   ``webhooks.receive``). Each applied event marks the payment paid, starts the membership (activity,
-   notification, email queued), issues the receipt (gap-free number) — the whole effect.
-   Checks: one ``StripeEvent`` per event, every payment paid once, one membership, one
-   ``membership.granted`` activity and one receipt per member: **zero double effects**.
-3. ``bare``: the same threads INSERT the same number of event rows three times each
+1. Creates a dedicated database (``tribu_bench_payments`` on ``--server``, or ``BENCH_PAYMENTS_DB``;
+   dropped at the end unless ``--keep``), runs the migrations, seeds a paid tier, ``--events`` members
+   and, for each, a pending card payment with its Checkout Session id (bulk inserts), and the
+   organisation's legal details.
+2. Starts ``tribu web --workers W`` (uvicorn, the production ASGI server) and ``--task-workers``
+   ``tribu worker`` processes, mail to the outbox folder.
+3. ``webhook``: builds one ``checkout.session.completed`` event per payment, signs it with the
+   library's helper, and ``--threads`` client threads (one keep-alive connection each) POST every
+   event **three times, by three threads at once**. The view stores the event (one
+   ``INSERT … ON CONFLICT``) and answers; the workers apply it: payment paid, membership started
+   (activity, notification, email), receipt numbered gap-free, then the follow-ups (receipt PDF and
+   emails, directory refresh). ``events_per_s`` = events / seconds from the first POST until every
+   event is **applied** (processed, in the same transaction as its effect), not merely acknowledged;
+   ``drained_s`` is until the task queue is empty (every email and PDF sent).
+   Checks once drained: one ``StripeEvent`` per event, every payment paid once, one active
+   membership, one ``membership.granted`` activity, one notification, one receipt per member numbered
+   1..N without a gap and emailed once, exactly two emails per member (welcome, receipt), no failed
+   job: **zero double effects**.
+4. ``bare``: the same threads INSERT the same number of event rows three times each
    (``INSERT … ON CONFLICT (event_id) DO NOTHING``, one transaction each) through psycopg — the floor
-   of "store each event once", with none of the work. The ratio is the figure to compare between runs.
-4. Writes ``bench/results/<date>-payments.json`` and appends a line to ``bench/results/payments.md``.
+   of "store each event once", with none of the work.
+5. Writes ``bench/results/<date>-payments.json`` and appends a line to ``bench/results/payments.md``.
 
 Target: >= 100 events applied per second, zero double effects.
 """
@@ -25,12 +35,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import email
+import http.client
 import json
 import os
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from _common import admin_sql, run_facts, run_threads
@@ -39,7 +54,7 @@ pg_admin = admin_sql
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-DB_NAME = "tribu_bench_payments"
+DB_NAME = os.environ.get("BENCH_PAYMENTS_DB", "tribu_bench_payments")
 SECRET = "whsec_bench"  # noqa: S105  (a throwaway webhook secret for the benchmark)
 TARGET_EVENTS_PER_S = 100
 
@@ -59,22 +74,51 @@ def interleave(items: list, threads: int) -> list:
     return ordered
 
 
-def measure(events: int, threads: int, dsn: str) -> dict:
-    import django
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-    django.setup()
-    import stripe
-    from django.core.management import call_command
-    from django.test import Client
 
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the web server did not listen on {port}")
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by ``root`` and its descendants (Linux ``/proc``)."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
+def seed(events: int) -> list[str]:
     from tribu.accounts.models import User
-    from tribu.billing.models import Document, Organisation
-    from tribu.core.models import Activity
-    from tribu.memberships.models import Membership, Tier
-    from tribu.payments.models import Payment, StripeEvent
+    from tribu.billing.models import Organisation
+    from tribu.memberships.models import Tier
+    from tribu.payments.models import Payment
 
-    log("migrating…")
-    call_command("migrate", verbosity=0, interactive=False)
     org = Organisation.get()
     org.legal_name, org.siret, org.iban = "Association Bench", "12345678900012", "FR7630006000011234567890189"
     org.save()
@@ -98,34 +142,141 @@ def measure(events: int, threads: int, dsn: str) -> dict:
                                    "currency": "eur", "customer": f"cus_bench_{i}", "client_reference_id": p.reference,
                                    "payment_intent": f"pi_bench_{i}", "metadata": {"reference": p.reference}}}}
         bodies.append(json.dumps(evt))
-    local = threading.local()
-    answers: list[int] = []
+    return bodies
 
-    def deliver(body: str) -> None:
-        client = getattr(local, "client", None)
-        if client is None:
-            client = local.client = Client()
-        header = stripe.WebhookSignature.generate_signature_header(body, SECRET)
-        response = client.post("/payments/stripe/webhook/", data=body, content_type="application/json",
-                               headers={"Stripe-Signature": header})
-        answers.append(response.status_code)
-        if response.status_code != 200:
-            raise RuntimeError(f"webhook answered {response.status_code}: {response.content[:300]!r}")
 
-    # warm-up (URLconf, templates, translations loaded once per process, as on a running server): a
-    # delivery with a bad signature, refused before anything is stored
-    Client().post("/payments/stripe/webhook/", data="{}", content_type="application/json",
-                  headers={"Stripe-Signature": "t=1,v1=0"})
-    ordered = interleave(bodies, threads)
-    log(f"webhook: {len(ordered)} deliveries of {events} events on {threads} threads…")
-    webhook_s = run_threads(threads, ordered, deliver)
+def count(dsn: str, sql: str) -> int:
+    import psycopg
 
-    stored = StripeEvent.objects.count()
-    paid = Payment.objects.filter(status="succeeded").count()
-    memberships = Membership.objects.filter(status="active").count()
-    granted = Activity.objects.filter(verb="membership.granted").count()
-    receipts = Document.objects.filter(kind="receipt").count()
-    double = (stored - events) + (paid - events) + (memberships - events) + (granted - events) + (receipts - events)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+def wait_until(dsn: str, sql: str, target: int, timeout: float) -> float:
+    """Poll ``sql`` until it reaches ``target``; the moment it did (perf_counter)."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            if int(conn.execute(sql).fetchone()[0]) >= target:
+                return time.perf_counter()
+            time.sleep(0.05)
+    raise SystemExit(f"timed out waiting for {sql!r} to reach {target}")
+
+
+def measure(events: int, threads: int, web_workers: int, task_workers: int, dsn: str, data_dir: str) -> dict:
+    import django
+
+    django.setup()
+    import stripe
+    from django.core.management import call_command
+
+    log("migrating…")
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    bodies = seed(events)
+    from django.db import connections
+
+    connections.close_all()
+
+    port = free_port()
+    tribu = str(ROOT / ".venv" / "bin" / "tribu")
+    logs = Path(data_dir) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    procs = [subprocess.Popen([tribu, "web", "--port", str(port), "--workers", str(web_workers)],
+                              stdout=(logs / "web.log").open("w"), stderr=subprocess.STDOUT)]
+    for n in range(task_workers):
+        procs.append(subprocess.Popen([tribu, "worker", "--interval", "0.1", "--worker-id", f"bench-{n}"],
+                                      stdout=(logs / f"worker-{n}.log").open("w"), stderr=subprocess.STDOUT))
+    try:
+        wait_for_port(port)
+        local = threading.local()
+        answers: Counter = Counter()
+
+        def post(body: str, header: str = "") -> tuple[int, bytes]:
+            conn = getattr(local, "conn", None)
+            if conn is None:
+                conn = local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            header = header or stripe.WebhookSignature.generate_signature_header(body, SECRET)
+            conn.request("POST", "/payments/stripe/webhook/", body=body,
+                         headers={"Content-Type": "application/json", "Stripe-Signature": header})
+            response = conn.getresponse()
+            content = response.read()
+            return response.status, content
+
+        # warm-up: every web process loads its URLconf and translations (a bad signature: refused, no write)
+        for _i in range(4 * web_workers):
+            status, _content = post("{}", "t=1,v1=0")
+            if status != 400:
+                raise SystemExit(f"warm-up answered {status}")
+        time.sleep(1)
+
+        def deliver(body: str) -> None:
+            status, content = post(body)
+            answers[json.loads(content).get("result", status) if status == 200 else status] += 1
+            if status != 200:
+                raise RuntimeError(f"webhook answered {status}: {content[:300]!r}")
+
+        ordered = interleave(bodies, threads)
+        log(f"webhook: {len(ordered)} deliveries of {events} events on {threads} client threads, "
+            f"{web_workers} web processes, {task_workers} task workers…")
+        applied_at: list[float] = []
+        web_cpu0 = tree_cpu(procs[0].pid)
+        task_cpu0 = sum(tree_cpu(p.pid) for p in procs[1:])
+        load0 = os.getloadavg()[0]
+        started = time.perf_counter()
+        applied_cpu: list[float] = []
+
+        def watch() -> None:
+            applied_at.append(wait_until(
+                dsn, "SELECT count(*) FROM payments_stripeevent WHERE processed_at IS NOT NULL", events, 600))
+            applied_cpu.append(sum(tree_cpu(p.pid) for p in procs[1:]) - task_cpu0)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        ack_s = run_threads(threads, ordered, deliver)
+        watcher.join()
+        applied_s = applied_at[0] - started
+        drained_s = wait_until(dsn, "SELECT CASE WHEN count(*) = 0 THEN 1 ELSE 0 END FROM "
+                                    "django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')",
+                               1, 900) - started
+        web_cpu = tree_cpu(procs[0].pid) - web_cpu0
+        task_cpu = sum(tree_cpu(p.pid) for p in procs[1:]) - task_cpu0
+        load1 = os.getloadavg()[0]
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    q = lambda sql: count(dsn, sql)  # noqa: E731
+    applied_cpu_s = applied_cpu[0]
+    stored = q("SELECT count(*) FROM payments_stripeevent")
+    paid = q("SELECT count(*) FROM payments_payment WHERE status = 'succeeded'")
+    memberships = q("SELECT count(*) FROM memberships_membership WHERE status = 'active'")
+    granted = q("SELECT count(*) FROM core_activity WHERE verb = 'membership.granted'")
+    notifications = q("SELECT count(*) FROM core_notification")
+    receipts = q("SELECT count(*) FROM billing_document WHERE kind = 'receipt'")
+    numbers = q("SELECT count(DISTINCT number) FROM billing_document WHERE kind = 'receipt'")
+    top = q("SELECT coalesce(max(sequence), 0) FROM billing_document WHERE kind = 'receipt'")
+    emailed = q("SELECT count(*) FROM billing_document WHERE kind = 'receipt' AND emailed_at IS NOT NULL")
+    failed_jobs = q("SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'FAILED'")
+    outbox = Path(data_dir) / "outbox"
+    per_person: Counter = Counter()
+    attachments = 0
+    for path in outbox.glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes())
+        per_person[message["To"]] += 1
+        attachments += sum(1 for part in message.walk() if part.get_content_type() == "application/pdf")
+    emails = sum(per_person.values())
+    double = ((stored - events) + (paid - events) + (memberships - events) + (granted - events)
+              + (notifications - events) + (receipts - events) + (numbers - events) + (top - events)
+              + (emailed - events) + (emails - 2 * events) + (attachments - events)
+              + sum(1 for n in per_person.values() if n != 2))
 
     import psycopg
 
@@ -145,23 +296,31 @@ def measure(events: int, threads: int, dsn: str) -> dict:
 
     log(f"bare: {len(ordered)} inserts of {events} event rows on {threads} threads…")
     bare_s = run_threads(threads, ordered, bare)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        bare_rows = conn.execute("SELECT count(*) FROM bench_bare_event").fetchone()[0]
+    bare_rows = q("SELECT count(*) FROM bench_bare_event")
 
     return {
         "events": events,
         "threads": threads,
-        "webhook": {"deliveries": len(ordered), "seconds": round(webhook_s, 3),
-                    "events_per_s": round(events / webhook_s, 1),
-                    "deliveries_per_s": round(len(ordered) / webhook_s, 1),
+        "web_workers": web_workers,
+        "task_workers": task_workers,
+        "webhook": {"deliveries": len(ordered), "acknowledged_s": round(ack_s, 3),
+                    "deliveries_per_s": round(len(ordered) / ack_s, 1), "answers": dict(answers),
+                    "applied_s": round(applied_s, 3), "events_per_s": round(events / applied_s, 1),
+                    "drained_s": round(drained_s, 3),
+                    "web_cpu_ms_per_event": round(web_cpu / events * 1000, 2),
+                    "task_cpu_ms_per_event": round(task_cpu / events * 1000, 2),
+                    "task_cpu_ms_per_event_until_applied": round(applied_cpu_s / events * 1000, 2),
+                    "load_average_before_after": [round(load0, 2), round(load1, 2)],
                     "stored_events": stored, "payments_paid": paid, "active_memberships": memberships,
-                    "granted_activities": granted, "receipts": receipts, "double_effects": double,
-                    "non_200": sum(1 for a in answers if a != 200)},
+                    "granted_activities": granted, "notifications": notifications, "receipts": receipts,
+                    "distinct_numbers": numbers, "last_sequence": top, "receipts_emailed": emailed,
+                    "emails": emails, "pdf_attachments": attachments, "failed_jobs": failed_jobs,
+                    "double_effects": double},
         "bare": {"inserts": len(ordered), "rows": bare_rows, "seconds": round(bare_s, 3),
                  "events_per_s": round(bare_rows / bare_s, 1)},
-        "ratio_webhook_vs_bare": round((events / webhook_s) / (bare_rows / bare_s), 4),
+        "ratio_webhook_vs_bare": round((events / applied_s) / (bare_rows / bare_s), 4),
         "target_events_per_s": TARGET_EVENTS_PER_S,
-        "meets_target": events / webhook_s >= TARGET_EVENTS_PER_S and double == 0,
+        "meets_target": events / applied_s >= TARGET_EVENTS_PER_S and double == 0 and failed_jobs == 0,
     }
 
 
@@ -169,6 +328,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--task-workers", type=int, default=2)
     parser.add_argument("--server", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--no-save", action="store_true")
@@ -184,7 +345,7 @@ def main() -> None:
                        "DEBUG": "false", "TRIBU_LOG_LEVEL": "WARNING", "STRIPE_WEBHOOK_SECRET": SECRET})
     sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
     try:
-        result = measure(args.events, args.threads, dsn)
+        result = measure(args.events, args.threads, args.web_workers, args.task_workers, dsn, data_dir)
     finally:
         from django.db import connections
 
@@ -214,7 +375,8 @@ def main() -> None:
     w, b = result["webhook"], result["bare"]
     with table.open("a") as fh:
         fh.write(f"| {now:%Y-%m-%d %H:%M} | {report['commit']} | {report['cpus']} | {result['events']} | "
-                 f"{result['threads']} | {w['events_per_s']} | {w['deliveries_per_s']} | {b['events_per_s']} | "
+                 f"{result['threads']} ({result['web_workers']} web, {result['task_workers']} task workers) | "
+                 f"{w['events_per_s']} | {w['deliveries_per_s']} | {b['events_per_s']} | "
                  f"{result['ratio_webhook_vs_bare']} | {w['double_effects']} | {result['meets_target']} | {name} |\n")
 
 

@@ -21,7 +21,9 @@ reminders live in ``renewals.py``.
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -75,7 +77,34 @@ def format_number(kind: str, year: int, sequence: int) -> str:
 # --- snapshots ------------------------------------------------------------------------------------------
 
 
+_batch = threading.local()
+
+
+@contextlib.contextmanager
+def same_organisation() -> Iterator[None]:
+    """Documents issued in this block (a batch of payments applied in one transaction) share one reading
+    of the organisation's legal details instead of one query each."""
+    if getattr(_batch, "seller", None) is not None:
+        yield
+        return
+    _batch.seller = {}
+    try:
+        yield
+    finally:
+        _batch.seller = None
+
+
 def seller_snapshot(org: Organisation | None = None) -> dict[str, Any]:
+    memo = getattr(_batch, "seller", None)
+    if org is None and memo:
+        return dict(memo)
+    snapshot = _seller_snapshot(org)
+    if org is None and memo is not None:
+        memo.update(snapshot)
+    return snapshot
+
+
+def _seller_snapshot(org: Organisation | None = None) -> dict[str, Any]:
     from tribu.core.community import get_community
 
     org = org or Organisation.get()
@@ -198,14 +227,16 @@ def receipt_of(payment: Any) -> Document | None:
     return Document.objects.filter(payment_id=payment.pk, kind__in=ISSUED_ON_PAYMENT).first()
 
 
-def issue_receipt(payment: Any, *, email: bool = True) -> Document:
+def issue_receipt(payment: Any, *, email: bool = True, locked: bool = False) -> Document:
     """The receipt (or tax receipt, for a donation when the organisation may issue them) of a payment
     that succeeded. Call it in the transaction that marks the payment paid; calling it again returns
-    the same document."""
+    the same document. ``locked``: the caller holds the payment's row lock (and passes that row)."""
     from tribu.payments.models import PaymentPurpose, PaymentStatus
 
-    with transaction.atomic():
-        locked = _lock_payment(payment)
+    # Called by a caller holding the row, inside its transaction, that rolls back as a whole on error: no
+    # savepoint of its own (two round trips fewer).
+    with transaction.atomic(savepoint=not locked):
+        locked = payment if locked else _lock_payment(payment)
         existing = receipt_of(locked)
         if existing is not None:
             return existing

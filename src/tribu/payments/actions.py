@@ -70,11 +70,11 @@ def _log(actor: Any, verb: str, payment: Payment, **extra: Any) -> Any:
 
 def _issue_receipt(payment: Payment) -> None:
     """The receipt (a tax receipt for an eligible donation), numbered in this transaction; the billing
-    app emails it with the PDF attached after the commit."""
+    app emails it with the PDF attached after the commit. The caller holds the payment's row lock."""
     from tribu.billing import actions as billing
 
     if payment.amount_cents > 0:
-        billing.issue_receipt(payment)
+        billing.issue_receipt(payment, locked=True)  # every caller holds the payment's row
 
 
 def _issue_credit_note(payment: Payment, amount_cents: int, key: str) -> None:

@@ -46,7 +46,7 @@ def apply_dues(actor: Any, payment: Any, *, ends_on: date | None = None) -> Memb
     holder = {"user": user} if user is not None else {"company": company}
     today = timezone.localdate()
     reason = _reason(payment)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's transaction rolls back as a whole
         m_actions._lock_holder(**holder)
         current = m_actions.current_membership(lock=True, **holder)
         old_status = current.status if current else ""

@@ -9,7 +9,8 @@ class EventNotApplied(Exception):
     """The event's handler failed (its error is on the ``StripeEvent`` row): the worker retries the task."""
 
 
-@task(queue_name="default")
+# Before the emails and documents they cause: a payment is applied first, then announced.
+@task(queue_name="default", priority=10)
 def apply_events(event_id: int) -> dict[str, int]:
     """Apply a stored Stripe event, and the others waiting, once each (``webhooks.apply_pending``)."""
     from .webhooks import apply_pending

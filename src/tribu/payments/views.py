@@ -297,5 +297,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except (ValueError, stripe.SignatureVerificationError):
         return HttpResponseBadRequest("Invalid signature", content_type="text/plain")
     data = event.to_dict() if hasattr(event, "to_dict") else dict(event)
+    if not data.get("id") or not isinstance(data.get("data"), dict) or "object" not in data["data"]:
+        return HttpResponseBadRequest("Not a Stripe event", content_type="text/plain")
     # Stored, then applied by a task (``webhooks``): Stripe gets its answer without waiting for the effect.
     return JsonResponse({"result": webhooks.receive(data)})

@@ -5,13 +5,16 @@ stores the event with one statement, ``INSERT … ON CONFLICT (event_id) DO NOTH
 autocommit: a repeated or concurrent delivery of the same event inserts nothing and is answered 200 at
 once, with no other query. A new event queues the ``payments.tasks.apply_events`` task (its row id).
 
-``apply_pending(event_id)`` (the task) applies that event and the other events waiting, one transaction
-each: the event's row is locked (``FOR UPDATE SKIP LOCKED``, still unprocessed), the handler runs, the
-row is marked processed in the same transaction, so an event is applied once even if two workers or a
-retry reach it together. The members whose membership changed in the whole batch are caught up once at
-the end (directory, group rules: ``accounts.changes.collected``). A handler that fails (Stripe
-unreachable) rolls its event back and records the error; the task fails, so the worker retries it with
-back-off, and ``retry_stale`` (every minute, by the scheduler) queues again any event left unprocessed.
+``apply_pending(event_id)`` (the task) applies that event and the other events waiting, in batches:
+one transaction per batch (up to ``BATCH`` events or about ``BATCH_SECONDS``), a savepoint per event.
+The event's row is locked (``FOR UPDATE SKIP LOCKED``, still unprocessed), the handler runs, the row is
+marked processed in the same savepoint, so an event is applied once even if two workers or a retry reach
+it together. What the events queue after the commit (emails, documents) is queued together in one more
+transaction, and the members whose membership changed in the run are caught up once at the end
+(directory, group rules: ``accounts.changes.collected``). A handler that fails (Stripe unreachable, a
+deadlock between two workers' batches) rolls its own savepoint back and records the error on the row;
+the task then fails, so the worker retries it with back-off, and ``retry_stale`` (every minute, by the
+scheduler) queues again any event left unprocessed.
 
 Order: where it matters the handler re-reads the object's current state from the API (the invoice,
 the subscription, the charge) instead of trusting the event's snapshot, and every effect is written as
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,8 +46,10 @@ from .models import Payment, PaymentMethod, PaymentPurpose, PaymentStatus, Strip
 
 log = logging.getLogger(__name__)
 
-# Events applied by one task run at most (its own first, then the others waiting).
+# Events applied in one transaction at most (a task's own first, then the others waiting), and for
+# about how long: their row locks and the documents' counter are held until it commits.
 BATCH = 100
+BATCH_SECONDS = 1.0
 # An event still unprocessed this long after it arrived is queued again by ``retry_stale``.
 STALE_AFTER = timedelta(minutes=2)
 
@@ -64,27 +70,46 @@ def _store_once(event: dict[str, Any], *, processed: bool) -> int | None:
     return int(row[0]) if row is not None else None
 
 
+def _apply_job_waiting() -> bool:
+    """Whether an ``apply_events`` job is queued and not started yet (database task backend): it will
+    list the waiting events when it starts, so this one is among them and needs no job of its own."""
+    from django.tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import apply_events
+
+    if not isinstance(task_backends["default"], DatabaseBackend):
+        return False
+    return DBTaskResult.objects.filter(status="READY", task_path=apply_events.module_path).exists()
+
+
 def receive(event: dict[str, Any]) -> str:
     """Store one verified event and queue its application. Returns ``duplicate`` (already stored),
     ``ignored`` (a type Tribu does not act on), ``applied`` (the task ran at once and applied it: the
-    immediate task backend) or ``queued`` (a worker will)."""
+    immediate task backend) or ``queued`` (a worker will).
+
+    The row and its job are written in one transaction (one commit); a job already waiting takes the
+    new event too, so a burst of events makes a few jobs, not one each."""
     from django.tasks import TaskResultStatus
 
     from .tasks import apply_events
 
-    handled = event.get("type", "") in HANDLERS
-    row_id = _store_once(event, processed=not handled)
-    if row_id is None:
-        return "duplicate"
-    if not handled:
-        return "ignored"
-    result = apply_events.enqueue(row_id)
+    if event.get("type", "") not in HANDLERS:
+        return "ignored" if _store_once(event, processed=True) is not None else "duplicate"
+    with transaction.atomic():
+        row_id = _store_once(event, processed=False)
+        if row_id is None:
+            return "duplicate"
+        if _apply_job_waiting():
+            return "queued"
+        result = apply_events.enqueue(row_id)
     return "applied" if result.status == TaskResultStatus.SUCCESSFUL else "queued"
 
 
-def apply_one(event_id: int) -> str:
-    """Apply one stored event in its own transaction: ``applied``, ``skipped`` (already applied, or being
-    applied by someone else right now) or ``failed`` (rolled back, the error kept on the row)."""
+def _apply_one(event_id: int) -> str:
+    """Apply one stored event (a savepoint in the batch's transaction): ``applied``, ``skipped`` (already
+    applied, or being applied by another worker right now) or ``failed`` (rolled back, its error kept)."""
     try:
         with transaction.atomic():
             row = (StripeEvent.objects.select_for_update(skip_locked=True)
@@ -104,23 +129,77 @@ def apply_one(event_id: int) -> str:
     return "applied"
 
 
-def apply_pending(event_id: int | None = None, *, limit: int = BATCH) -> dict[str, int]:
-    """Apply ``event_id`` and the other events waiting (oldest first, not the ones that already failed:
-    their own task retries them), at most ``limit``. Returns the outcomes counted, and ``own`` (1 when
-    ``event_id`` is applied or was already)."""
-    counts = {"applied": 0, "skipped": 0, "failed": 0, "own": 0}
-    ids = [event_id] if event_id is not None else []
-    waiting = (StripeEvent.objects.filter(processed_at__isnull=True, error="").order_by("id")
-               .values_list("pk", flat=True))
-    if event_id is not None:
-        waiting = waiting.exclude(pk=event_id)
-    ids += list(waiting[: max(limit - len(ids), 0)])
-    with changes.collected():
+def _run_hooks(hooks: list[Any]) -> None:
+    """The after-commit work of a committed batch (jobs queued: emails, documents; unread counts) in one
+    transaction, i.e. one commit instead of one per job; if one of them fails, the others run alone."""
+    if not hooks:
+        return
+    try:
+        with transaction.atomic():
+            for _savepoints, func, _robust in hooks:
+                func()
+    except Exception:
+        log.warning("After-commit work of a Stripe batch failed together; running it item by item", exc_info=True)
+        for _savepoints, func, _robust in hooks:
+            try:
+                func()
+            except Exception:
+                log.exception("After-commit work of a Stripe event failed")
+
+
+def _apply_batch(ids: list[int], counts: dict[str, int], deadline: float) -> list[int]:
+    """Apply ``ids`` in one transaction (a savepoint each), until ``deadline``; returns those left.
+
+    One commit per batch instead of one per event. Run as the outermost transaction (a worker), the
+    commit hooks the events registered are taken out of the transaction and run together after it
+    commits (``_run_hooks``); inside a caller's transaction (tests, the immediate backend) they are left
+    to that transaction, as usual."""
+    from tribu.billing.actions import same_organisation
+
+    outermost = not connection.in_atomic_block
+    hooks: list[Any] = []
+    done = 0
+    with transaction.atomic(), same_organisation():
         for pk in ids:
-            outcome = apply_one(pk)
-            counts[outcome] += 1
-            if pk == event_id and outcome != "failed":
-                counts["own"] = 1
+            if done and time.monotonic() > deadline:
+                break
+            counts[_apply_one(pk)] += 1
+            done += 1
+        if outermost:
+            # Django's own list of this transaction's commit hooks (private): taken over, so that they run
+            # after the commit in one transaction; were the commit to fail, they are dropped with it.
+            hooks, connection.run_on_commit = connection.run_on_commit, []
+    _run_hooks(hooks)
+    return ids[done:]
+
+
+def apply_pending(event_id: int | None = None, *, limit: int = BATCH, seconds: float = BATCH_SECONDS,
+                  drain: bool = True) -> dict[str, int]:
+    """Apply ``event_id`` and the other events waiting (oldest first, not the ones that already failed:
+    their own task retries them), ``limit`` at a time, each batch one transaction of at most about
+    ``seconds`` (row locks and the documents' counter are held until it commits); with ``drain``, until
+    none is waiting. Returns the outcomes counted, and ``own`` (1 when ``event_id`` is applied or was
+    already)."""
+    counts = {"applied": 0, "skipped": 0, "failed": 0, "own": 0}
+    first = [event_id] if event_id is not None else []
+    last = 0
+    with changes.collected():
+        while True:
+            waiting = (StripeEvent.objects.filter(processed_at__isnull=True, error="", pk__gt=last)
+                       .exclude(pk__in=first).order_by("id").values_list("pk", flat=True))
+            ids = first + list(waiting[: max(limit - len(first), 0)])
+            first = []
+            if not ids:
+                break
+            last = max(last, *ids)
+            left = ids
+            while left:
+                left = _apply_batch(left, counts, time.monotonic() + seconds)
+            if not drain or len(ids) < limit:
+                break
+    if event_id is not None:
+        row = StripeEvent.objects.filter(pk=event_id).values_list("processed_at", flat=True).first()
+        counts["own"] = int(row is not None)
     return counts
 
 

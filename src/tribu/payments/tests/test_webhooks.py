@@ -3,6 +3,7 @@ localstripe (behind the test server), each event applied once, in any order."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from tribu.payments import actions
 from tribu.payments.models import Payment, StripeEvent
 
 from .conftest import event, post_event
+from .stripe_fakes import sign
 
 
 def start_card(user, tier, fake_stripe, *, recurring=False):
@@ -38,6 +40,10 @@ def test_it_refuses_a_bad_signature_a_stale_timestamp_and_no_header(client, fake
     assert post_event(client, evt, header="t=1,v1=deadbeef").status_code == 400
     assert client.post("/payments/stripe/webhook/", data="not json", content_type="application/json",
                        headers={"Stripe-Signature": "t=1,v1=x"}).status_code == 400
+    # correctly signed, but not an event (no id, no object): refused too, not a server error
+    for body in ({}, {"id": "evt_x", "type": "invoice.paid"}, {"id": "evt_y", "data": "x"}):
+        assert client.post("/payments/stripe/webhook/", data=json.dumps(body), content_type="application/json",
+                           headers={"Stripe-Signature": sign(json.dumps(body))}).status_code == 400
     assert StripeEvent.objects.count() == 0
     payment.refresh_from_db()
     assert payment.status == "pending"
