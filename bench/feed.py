@@ -180,6 +180,11 @@ def seed_base() -> dict:
     warm = Post.objects.create(pk=WARM, author_id=users[501], group_id=1, kind="discussion",
                                title="Retour sur l'assemblée générale", body=LOREM[:300],
                                body_html=f"<p>{LOREM[:300]}</p>", published_at=now - dt.timedelta(hours=3))
+    # A recent link post in their feed, so the first home page shows a link card at every data size
+    # (the card lookup is one more query, only when a link is listed).
+    Post.objects.create(pk=3, author_id=users[502], group_id=2, kind="link", title="Un guide utile",
+                        body=LOREM[:200], body_html=f"<p>{LOREM[:200]}</p>", link_url="https://example.org/guide",
+                        published_at=now - dt.timedelta(hours=1))
     with connection.cursor() as cur:
         cur.execute("SELECT setval(pg_get_serial_sequence('feed_post', 'id'), %s)", [POST_OFFSET])
     for post, count in ((hot, 100), (warm, 10)):
@@ -360,6 +365,37 @@ def query_counts(viewer_id: int) -> dict:
     return counts
 
 
+CPU_CODE = """
+import statistics, sys, time
+from django.contrib.auth import get_user_model
+from django.test import Client
+client = Client()
+client.force_login(get_user_model().objects.get(pk={viewer}))
+for _ in range(3):
+    client.get({path!r})
+samples = []
+for _ in range({runs}):
+    started = time.process_time()
+    response = client.get({path!r})
+    samples.append(time.process_time() - started)
+assert response.status_code == 200, response.status_code
+print(round(statistics.median(samples) * 1000, 1))
+"""
+
+
+def cpu_per_page(viewer: int, path: str, runs: int = 20, spirit: bool = False) -> float:
+    """Median CPU milliseconds of the web process for one page through Django's test client (the
+    database server's share excluded): much steadier than wall time on a loaded machine."""
+    code = CPU_CODE.format(viewer=viewer, path=path, runs=runs)
+    if spirit:
+        out = subprocess.run([str(SPIRIT_HOME / "venv" / "bin" / "python"), "manage.py", "shell", "-c", code],
+                             cwd=SPIRIT_HOME / "project", env=spirit_env(), check=True, capture_output=True, text=True)
+    else:
+        out = subprocess.run([str(VENV_BIN / "tribu"), "shell", "-c", code], env=os.environ.copy(), check=True,
+                             capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 # --- Spirit -------------------------------------------------------------------------------------
 
 
@@ -425,6 +461,17 @@ def seed_spirit(server: str) -> dict:
         topics, comments = dst.execute("SELECT (SELECT count(*) FROM spirit_topic_topic), "
                                        "(SELECT count(*) FROM spirit_comment_comment)").fetchone()
     return {"seconds": round(time.monotonic() - t0, 1), "topics": topics, "comments_incl_opening": comments}
+
+
+def spirit_loaded(server: str) -> dict | None:
+    """With ``--reuse``: Spirit's counts when it holds as many topics as Tribu has posts, else None."""
+    import psycopg
+
+    with psycopg.connect(f"{server}/{DB_NAME}") as src, psycopg.connect(f"{server}/{SPIRIT_DB}") as dst:
+        posts = src.execute("SELECT count(*) FROM feed_post").fetchone()[0]
+        topics, comments = dst.execute("SELECT (SELECT count(*) FROM spirit_topic_topic), "
+                                       "(SELECT count(*) FROM spirit_comment_comment)").fetchone()
+    return {"reused": True, "topics": topics, "comments_incl_opening": comments} if topics == posts else None
 
 
 def spirit_env() -> dict[str, str]:
@@ -569,13 +616,15 @@ def main() -> None:
     meta_path = data_dir.parent / f"{DB_NAME}-setup.json"
     if seeded_before and meta_path.exists():
         setup = json.loads(meta_path.read_text())
-        log(f"reusing {DB_NAME}: {setup}")
+        if setup.get("query_counts_small"):
+            counts["small"] = setup["query_counts_small"]
+        log(f"reusing {DB_NAME}: { {k: v for k, v in setup.items() if k != 'query_counts_small'} }")
     else:
         t0 = time.monotonic()
         setup = seed_base()
         setup["small"] = grow_to(SMALL, setup["first_user"])
         log(f"small size seeded in {time.monotonic() - t0:.0f}s: {setup['small']}")
-        counts["small"] = query_counts(setup["viewer_id"])
+        counts["small"] = setup["query_counts_small"] = query_counts(setup["viewer_id"])
         log(f"queries at {SMALL:,}: { {k: v for k, v in counts['small'].items() if not k.endswith('_sql')} }")
         t0 = time.monotonic()
         setup["large"] = grow_to(args.total, setup["first_user"])
@@ -591,11 +640,17 @@ def main() -> None:
     if not args.no_spirit:
         subprocess.run([sys.executable, str(PEERS / "spirit_setup.py"), "--server", args.server, "--db", SPIRIT_DB],
                        check=True)
-        spirit_setup = seed_spirit(args.server)
+        spirit_setup = spirit_loaded(args.server) if args.reuse else None
+        if spirit_setup is None:
+            spirit_setup = seed_spirit(args.server)
         log(f"spirit loaded: {spirit_setup}")
 
     if args.seed_only:
         return
+    cpu = {page: cpu_per_page(viewer, urls[page]) for page in ("home", "discussion") if urls[page]}
+    if not args.no_spirit:
+        cpu["spirit_discussion"] = cpu_per_page(viewer, f"/topic/{HOT}/sujet-{HOT}/", spirit=True)
+    log(f"CPU ms per page (web process, test client): {cpu}")
     raw = raw_sql(args.server, viewer, 200)
     log(f"raw SQL (in-process): home p50 {raw['home']['p50_ms']} ms, discussion p50 {raw['discussion']['p50_ms']} ms")
 
@@ -685,6 +740,8 @@ def main() -> None:
         verdict["home_bare_rps_over_tribu"] = round(home["bare"]["rps"] / home["tribu"]["rps"], 2)
         verdict["home_p50_vs_bare"] = round(home["tribu"]["p50_ms"] / home["bare"]["p50_ms"], 2)
         verdict["home_p95_vs_bare"] = round(home["tribu"]["p95_ms"] / home["bare"]["p95_ms"], 2)
+    if cpu.get("discussion") and cpu.get("spirit_discussion"):
+        verdict["discussion_cpu_spirit_over_tribu"] = round(cpu["spirit_discussion"] / cpu["discussion"], 2)
     numbers = {size: {k: v for k, v in c.items() if not k.endswith("_sql")} for size, c in counts.items()}
     if "small" in numbers:
         verdict["queries_constant"] = numbers["small"] == numbers["large"]
@@ -705,7 +762,7 @@ def main() -> None:
         },
         "load_generator": "wrk -t1; latency at 1 connection, req/s at --connections",
         "setup": setup, "spirit_setup": spirit_setup, "pages": urls, "results": results, "raw_sql": raw,
-        "query_counts": counts, "verdict": verdict, "server_tracebacks": tracebacks,
+        "cpu_ms_per_page": cpu, "query_counts": counts, "verdict": verdict, "server_tracebacks": tracebacks,
         "targets": {"discussion_rps_vs_spirit": TARGET_VS_SPIRIT, "vs_bare": TARGET_VS_BARE},
         "wall_s": round(time.monotonic() - started),
     }
@@ -731,10 +788,13 @@ def main() -> None:
         return f"{row['rps']} req/s, p50 {row['p50_ms']} / p95 {row['p95_ms']} ms" if row else "n/a"
 
     size = setup.get("large", {}).get("posts_and_comments")
+    load_avg = "/".join(f"{x:.1f}" for x in result["load_average_after"] or ())
+    short = ", ".join(f"{k} {v}" for k, v in verdict.items())
     line = (f"- {now:%Y-%m-%d %H:%M} `{result['commit']}` {size} posts+comments,"
-            f" {args.workers} workers, c{args.connections}, load {result['load_average_after']}: "
+            f" {args.workers} workers, c{args.connections}, load average {load_avg}: "
             f"discussion Tribu {fig(tribu_d)}; bare {fig(bare_d)}; spirit {fig(spirit_best)}; "
-            f"home Tribu {fig(home.get('tribu'))}; bare {fig(home.get('bare'))}; queries {numbers}; {verdict}\n")
+            f"home Tribu {fig(home.get('tribu'))}; bare {fig(home.get('bare'))}; CPU ms/page {cpu}; "
+            f"queries {numbers}; {short}\n")
     with (RESULTS / "feed.md").open("a") as out:
         out.write(line)
     log(f"wrote {path.relative_to(ROOT)}")

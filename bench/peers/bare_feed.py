@@ -39,7 +39,7 @@ _ORDER = f"ORDER BY p.published_at DESC, p.id DESC LIMIT {PAGE_SIZE}"
 HOME_SQL = f"""
 SELECT p.id, p.kind, p.title, p.body_html, p.published_at, p.comment_count, p.reaction_count, p.pinned,
        p.solved_at, u.id, u.display_name, g.name, g.slug
-FROM (
+FROM (SELECT c.id, c.published_at FROM (
     ({_CANDIDATE} AND p.group_id IS NULL {_ORDER})
     UNION
     (SELECT c.id, c.published_at FROM groups_groupmembership m CROSS JOIN LATERAL (
@@ -50,7 +50,7 @@ FROM (
     UNION
     ({_CANDIDATE} AND p.id IN (SELECT pt.post_id FROM feed_post_tags pt JOIN feed_follow f ON f.tag_id = pt.tag_id
                                WHERE f.follower_id = %(viewer)s) {_ORDER})
-) c
+) c ORDER BY c.published_at DESC, c.id DESC LIMIT {PAGE_SIZE}) c
 JOIN feed_post p ON p.id = c.id
 LEFT JOIN accounts_user u ON u.id = p.author_id
 LEFT JOIN groups_group g ON g.id = p.group_id
@@ -86,9 +86,12 @@ WHERE c.post_id = %(post)s AND c.deleted_at IS NULL
 ORDER BY c.created_at, c.id
 """
 REACTIONS_SQL = """
-SELECT r.post_id, r.comment_id, r.emoji, count(*), bool_or(r.user_id = %(viewer)s) FROM feed_reaction r
-WHERE r.post_id = %(post)s OR r.comment_id IN (SELECT id FROM feed_comment WHERE post_id = %(post)s)
-GROUP BY r.post_id, r.comment_id, r.emoji
+SELECT r.post_id, NULL::bigint, r.emoji, count(*), bool_or(r.user_id = %(viewer)s) FROM feed_reaction r
+WHERE r.post_id = %(post)s GROUP BY r.post_id, r.emoji
+UNION ALL
+SELECT NULL, r.comment_id, r.emoji, count(*), bool_or(r.user_id = %(viewer)s)
+FROM feed_comment c JOIN feed_reaction r ON r.comment_id = c.id
+WHERE c.post_id = %(post)s AND c.deleted_at IS NULL GROUP BY r.comment_id, r.emoji
 """
 
 
