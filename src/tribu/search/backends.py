@@ -104,10 +104,17 @@ class PostgresBackend(Backend):
         with connection.cursor() as cursor:
             cursor.execute(f"UPDATE {TABLE} SET vector = {self.vector_sql()} WHERE id = ANY(%s)", [ids])  # noqa: S608
 
-    @staticmethod
-    def tsquery(words: list[str]) -> tuple[str, list[str]]:
-        sql = " && ".join("(plainto_tsquery('french', %s) || plainto_tsquery('english', %s))" for _ in words)
-        return f"({sql})", [p for w in words for p in (w, w)]
+    # A word that is a stop word in one language ("pour", "the") would otherwise match nearly every
+    # document through the other language's vector: it is left out of the search.
+    WORD_SQL = (
+        "(CASE WHEN numnode(plainto_tsquery('french', %s)) = 0 OR numnode(plainto_tsquery('english', %s)) = 0 "
+        "THEN ''::tsquery ELSE plainto_tsquery('french', %s) || plainto_tsquery('english', %s) END)"
+    )
+
+    @classmethod
+    def tsquery(cls, words: list[str]) -> tuple[str, list[str]]:
+        sql = " && ".join(cls.WORD_SQL for _ in words)
+        return f"({sql})", [p for w in words for p in (w, w, w, w)]
 
     def match(self, queryset: QuerySet, words: list[str], *, ranked: bool) -> QuerySet:
         sql, params = self.tsquery(words)

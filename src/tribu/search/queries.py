@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -39,6 +39,10 @@ from .models import Kind, SearchDocument
 
 PAGE_SIZE = 20
 MAX_PAGE = 50
+# Counts stop at COUNT_CAP matches ("10,000+"), and relevance ranks the RANK_WINDOW newest matches:
+# a common word matching half the community costs the same as a rare one.
+COUNT_CAP = 10_000
+RANK_WINDOW = 1_000
 MEMBER_PREVIEW = 4
 GROUP_FACET_SIZE = 8
 MEMBER = "member"
@@ -236,6 +240,7 @@ class Results:
     has_next: bool
     groups: list[dict[str, Any]]  # facet: id, name, count
     member_preview: list[Hit]
+    capped: bool = False  # more than COUNT_CAP documents matched: the counts are lower bounds
 
     @property
     def total(self) -> int:
@@ -276,17 +281,9 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE, facets: boo
     member_wanted = frozenset(params.words)
     counts: dict[str, int] = {}
     groups: list[dict[str, Any]] = []
-    base = documents(user, params)
+    capped = False
     if facets:
-        counts = dict(base.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
-        in_groups = base.filter(group__isnull=False)
-        if params.kind and params.kind != MEMBER:
-            in_groups = in_groups.filter(kind=params.kind)
-        groups = [
-            {"id": gid, "name": name, "count": n}
-            for gid, name, n in in_groups.order_by().values_list("group_id", "group__name")
-            .annotate(n=Count("id")).order_by("-n", "group__name")[:GROUP_FACET_SIZE]
-        ]
+        counts, groups, capped = _facets(user, params)
     entries = members(user, params)
     if entries is not None and facets:
         found = entries.count()
@@ -299,14 +296,45 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE, facets: boo
         rows = list(entries[offset : offset + page_size + 1]) if entries is not None else []
         hits = [_member_hit(user, e, member_wanted) for e in rows[:page_size]]
     else:
-        docs = documents(user, params, ranked=params.sort == "relevance" and bool(params.words))
+        docs = documents(user, params)
         if params.kind:
             docs = docs.filter(kind=params.kind)
-        order = ["-score", "-created_at", "-id"] if params.sort == "relevance" and params.words else [
-            "-created_at", "-id"]
+        order = ["-created_at", "-id"]
+        if params.sort == "relevance" and params.words:
+            # Rank the newest RANK_WINDOW matches (already filtered and checked): the ranking reads
+            # each candidate's vector, so its cost must not grow with the number of matches.
+            window = docs.order_by(*order).values("pk")[:RANK_WINDOW]
+            docs = get_backend().match(SearchDocument.objects.filter(pk__in=Subquery(window)), params.words,
+                                       ranked=True)
+            order = ["-score", *order]
         docs = docs.defer("vector", "title_terms", "body_terms").select_related("group", "author").order_by(*order)
         rows = list(docs[offset : offset + page_size + 1])
         hits = [_doc_hit(d, wanted) for d in rows[:page_size]]
         if not params.kind and params.page == 1 and entries is not None and counts.get(MEMBER):
             preview = [_member_hit(user, e, member_wanted) for e in entries[:MEMBER_PREVIEW]]
-    return Results(params, counts, hits, len(rows) > page_size, groups, preview)
+    return Results(params, counts, hits, len(rows) > page_size, groups, preview, capped)
+
+
+def _facets(user: Any, params: Params) -> tuple[dict[str, int], list[dict[str, Any]], bool]:
+    """Counts per kind and per group of the matching documents, in one query over at most
+    ``COUNT_CAP`` + 1 of them (then the group names of the top groups, a second small query)."""
+    from tribu.groups.models import Group
+
+    window = documents(user, params).order_by().values("pk")[: COUNT_CAP + 1]
+    rows = list(
+        SearchDocument.objects.filter(pk__in=Subquery(window)).order_by().values_list("kind", "group_id")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[str, int] = {}
+    per_group: dict[int, int] = {}
+    for kind, group_id, n in rows:
+        counts[kind] = counts.get(kind, 0) + n
+        if group_id is not None and (not params.kind or params.kind == kind):
+            per_group[group_id] = per_group.get(group_id, 0) + n
+    capped = sum(counts.values()) > COUNT_CAP
+    top = sorted(per_group.items(), key=lambda item: -item[1])[: GROUP_FACET_SIZE * 2]
+    names = dict(Group.objects.filter(pk__in=[g for g, _n in top]).values_list("pk", "name")) if top else {}
+    groups = sorted(
+        ({"id": g, "name": names[g], "count": n} for g, n in top if g in names), key=lambda g: (-g["count"], g["name"])
+    )[:GROUP_FACET_SIZE]
+    return counts, groups, capped

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tribu.events.tests.conftest import english, make_event, oscar  # noqa: F401
-from tribu.groups.tests.conftest import add_to, make_group  # noqa: F401
+from tribu.groups.tests.conftest import add_to, make_group
 from tribu.memberships.tests.conftest import make_membership, make_tier  # noqa: F401
 
 

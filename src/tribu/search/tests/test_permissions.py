@@ -29,7 +29,6 @@ READS = {
 @pytest.fixture
 def world(alice, anna, mia, gina, oscar, places):
     from tribu.directory.index import refresh as refresh_directory
-
     from tribu.memberships.tests.conftest import make_membership, make_tier
 
     premium = make_tier("premium-s", name_fr="Premium")

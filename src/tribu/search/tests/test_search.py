@@ -44,7 +44,7 @@ def test_a_title_match_ranks_before_a_body_match(mia):
     make_post(mia, "Nous parlons de jardinage ici et là.", title="Divers")
     make_post(mia, "Le programme.", title="Jardinage partagé")
     results = find(mia, "jardinage")
-    assert [str(h.title) for h in results.hits][0] == "<mark>Jardinage</mark> partagé"
+    assert str(results.hits[0].title) == "<mark>Jardinage</mark> partagé"
 
 
 def test_highlights_mark_the_words_in_escaped_text(mia):
