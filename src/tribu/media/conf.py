@@ -10,6 +10,7 @@ environment, else it takes the embedded-mode default below. Bad values fail loud
 | ``TRIBU_MEDIA_PREVIEW_MAX_CHARS`` | 100,000 | longest text the editor's live preview renders |
 | ``TRIBU_LINK_PREVIEW_TIMEOUT`` | 5 | seconds allowed to fetch a page for its preview card |
 | ``TRIBU_LINK_PREVIEW_MAX_BYTES`` | 1 MB | most of a page read for its preview card |
+| ``TRIBU_LINK_PREVIEW_MAX_IMAGE_BYTES`` | 3 MB | largest page picture fetched for a card |
 | ``TRIBU_LINK_PREVIEW_TTL_DAYS`` | 7 | a card older than this is fetched again |
 | ``TRIBU_LINK_PREVIEW_ALLOW_LOOPBACK`` | false | tests only: let the fetcher reach 127.0.0.1 (nothing else private) |
 | ``TRIBU_PEERTUBE_HOSTS`` | empty | PeerTube hosts whose videos embed (comma-separated; also in the CSP) |
@@ -76,6 +77,10 @@ def link_timeout() -> int:
 
 def link_max_bytes() -> int:
     return _int("TRIBU_LINK_PREVIEW_MAX_BYTES", 1 * MB)
+
+
+def link_image_max_bytes() -> int:
+    return _int("TRIBU_LINK_PREVIEW_MAX_IMAGE_BYTES", 3 * MB)
 
 
 def link_ttl_days() -> int:

@@ -18,6 +18,7 @@ shown: a malicious ``<title>`` is inert.
 from __future__ import annotations
 
 import hashlib
+import io
 import ipaddress
 import logging
 import re
@@ -29,15 +30,21 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from PIL import Image, ImageOps
 
 from . import conf
+from .images import _flatten
 from .models import LinkPreview, PreviewStatus
+from .validation import check_upload
 
 logger = logging.getLogger(__name__)
 MAX_URL = 2000
 MAX_REDIRECTS = 3
+THUMB = 400
 USER_AGENT = "TribuLinkPreview/1.0"
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -108,10 +115,12 @@ def resolve_public(host: str, port: int) -> str:
 # --- Fetching ---------------------------------------------------------------------------------
 
 
-def fetch(url: str, *, accept: str = "text/html,application/xhtml+xml") -> tuple[str, bytes, str]:
+def fetch(
+    url: str, *, accept: str = "text/html,application/xhtml+xml", max_bytes: int | None = None
+) -> tuple[str, bytes, str]:
     """(final address, first bytes of the body, content type); ``Refused`` or ``Unreachable`` otherwise."""
     deadline = time.monotonic() + conf.link_timeout() * 2
-    limit = conf.link_max_bytes()
+    limit = max_bytes or conf.link_max_bytes()
     current = normalise(url)
     if current is None:
         raise Refused("not an http(s) address")
@@ -237,8 +246,42 @@ def refresh(preview_id: int) -> str:
         setattr(preview, field, value)
     preview.status = PreviewStatus.READY if (found["title"] or found["description"]) else PreviewStatus.FAILED
     preview.fetched_at = timezone.now()
-    preview.save(update_fields=[*found, "status", "fetched_at"])
+    old_image = preview.image.name if preview.image else ""
+    thumbnail = _image_thumbnail(found["image_url"]) if preview.status == PreviewStatus.READY else None
+    if thumbnail is not None:
+        preview.image.save("card.jpg", thumbnail, save=False)
+    elif old_image:
+        preview.image = ""
+    preview.save(update_fields=[*found, "status", "fetched_at", "image"])
+    if old_image and old_image != preview.image.name:
+        preview.image.storage.delete(old_image)
     return preview.status
+
+
+IMAGE_TYPES = "image/jpeg,image/png,image/gif,image/webp"
+
+
+def _image_thumbnail(image_url: str) -> ContentFile | None:
+    """The page's picture, fetched like the page, checked like an upload and re-encoded small (the card
+    shows it from this site: no third-party request from members' browsers, and the CSP stays 'self')."""
+    if not image_url:
+        return None
+    limit = conf.link_image_max_bytes()
+    try:
+        _final, body, _type = fetch(image_url, accept=IMAGE_TYPES, max_bytes=limit + 1)
+        if len(body) > limit:
+            return None
+        check_upload(ContentFile(body, name="card"), kinds=("image",), max_bytes=limit)
+        with Image.open(io.BytesIO(body)) as source:
+            source.draft("RGB", (THUMB, THUMB))
+            image = ImageOps.exif_transpose(source)
+            image.thumbnail((THUMB, THUMB), Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            _flatten(image).save(out, format="JPEG", quality=80, optimize=True)
+    except (Refused, Unreachable, ValidationError, OSError, ValueError, SyntaxError) as exc:
+        logger.info("no picture for the card from %s: %s", image_url, exc)
+        return None
+    return ContentFile(out.getvalue())
 
 
 # --- Cards ------------------------------------------------------------------------------------

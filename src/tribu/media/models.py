@@ -30,6 +30,10 @@ def _thumb_to(instance: Attachment, filename: str) -> str:
     return f"t/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}.jpg"
 
 
+def _card_to(instance: LinkPreview, filename: str) -> str:
+    return f"l/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}.jpg"
+
+
 class AttachmentKind(models.TextChoices):
     IMAGE = "image", _("Picture")
     DOCUMENT = "document", _("Document")
@@ -92,6 +96,7 @@ class LinkPreview(models.Model):
     title = models.CharField(max_length=300, blank=True)
     description = models.CharField(max_length=1000, blank=True)
     image_url = models.URLField(max_length=2000, blank=True)
+    image = models.FileField(upload_to=_card_to, storage=attachment_storage, max_length=200, blank=True)
     site_name = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=PreviewStatus.choices, default=PreviewStatus.PENDING)
     fetched_at = models.DateTimeField(null=True, blank=True)

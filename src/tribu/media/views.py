@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from . import conf, owners
-from .models import Attachment
+from .models import Attachment, LinkPreview
 from .rich import render_rich
 
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
@@ -62,6 +62,15 @@ def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     stem = attachment.original_name.rsplit(".", 1)[0]
     return _file_response(attachment.thumbnail, content_type="image/jpeg", filename=f"{stem}.jpg", inline=True)
+
+
+@require_GET
+def link_image(request: HttpRequest, pk: int) -> FileResponse:
+    """A link card's picture (from a public page, re-encoded here): anyone who sees the card may load it."""
+    card = get_object_or_404(LinkPreview, pk=pk)
+    if not card.image:
+        raise Http404
+    return _file_response(card.image, content_type="image/jpeg", filename="card.jpg", inline=True)
 
 
 @require_POST

@@ -12,6 +12,17 @@ import pytest
 from tribu.media import links
 from tribu.media.models import LinkPreview
 
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 630), "darkgreen").save(out, format="PNG")
+    return out.getvalue()
+
+
 PAGES = {
     "/article": (
         200,
@@ -34,6 +45,13 @@ PAGES = {
     "/redirect-private": (302, "text/html", "http://10.0.0.1/admin"),
     "/redirect-js": (302, "text/html", "javascript:alert(1)"),
     "/pdf": (200, "application/pdf", "%PDF-1.4"),
+    "/images/ag.jpg": (200, "image/png", _png()),
+    "/fake-image": (
+        200,
+        "text/html",
+        "<html><head><title>Fake</title><meta property='og:image' content='/pdf-as-image'></head></html>",
+    ),
+    "/pdf-as-image": (200, "image/png", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64),
     "/missing": (404, "text/html", "not here"),
 }
 
@@ -46,7 +64,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Location", body)
             body = ""
         self.send_header("Content-Type", content_type)
-        data = body.encode()
+        data = body if isinstance(body, bytes) else body.encode()
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -134,6 +152,27 @@ def test_card_for_queues_the_fetch_then_shows_the_card(site, loopback, django_ca
     card = links.card_for(url)
     assert card is not None and card.title == "Assemblée générale 2026 & vote"
     assert LinkPreview.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_cards_picture_is_fetched_checked_and_served_from_here(site, loopback, client,
+                                                                    django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=True):
+        links.card_for(f"{site}/article")
+    card = links.card_for(f"{site}/article")
+    assert card.image
+    response = client.get(reverse("media:link_image", args=[card.pk]))
+    assert response["Content-Type"] == "image/jpeg" and response["X-Content-Type-Options"] == "nosniff"
+    from django.template.loader import render_to_string
+
+    assert reverse("media:link_image", args=[card.pk]) in render_to_string("media/_link_card.html", {"card": card})
+    # A "picture" that is really a program: the card shows without it.
+    with django_capture_on_commit_callbacks(execute=True):
+        links.card_for(f"{site}/fake-image")
+    fake = links.card_for(f"{site}/fake-image")
+    assert fake.title == "Fake" and not fake.image
 
 
 @pytest.mark.django_db
