@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Max, Q, When
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from tribu.feed.models import Comment, Emoji, Post, Reaction
 
@@ -59,6 +60,12 @@ class ReactionSummary:
 
 
 def _label(code: str, count: int, mine: bool) -> str:
+    return _cached_label(get_language(), code, count, mine)
+
+
+@lru_cache(maxsize=2048)
+def _cached_label(language: str, code: str, count: int, mine: bool) -> str:
+    """What a screen reader says for a reaction button ("Like: 3, including you"), per language."""
     name = str(NAMES[code])
     if mine:
         return ngettext("%(name)s: %(count)d, including you", "%(name)s: %(count)d, including you", count) % {

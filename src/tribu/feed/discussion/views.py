@@ -10,8 +10,10 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,6 +23,7 @@ from tribu.feed.models import Comment, Post, Revision
 from tribu.groups import policies as group_policies
 
 from . import actions, policies, queries
+from . import render as render_comments
 from .forms import CommentForm
 
 member_area = allowed_if(core_policies.is_member_area_allowed)
@@ -76,6 +79,13 @@ def _decorate_post(post: Post) -> None:
             post.link_card = card_for(post.link_url)  # type: ignore[attr-defined]
 
 
+def _render_context(request: HttpRequest, post: Post, **extra: Any) -> render_comments.Context:
+    user = request.user
+    return render_comments.Context(post=post, csrf_token=get_token(request),
+                                   can_comment=policies.can_comment(user, post),
+                                   can_see_history=policies.can_view_comment_history(user, post), **extra)
+
+
 def _page_context(request: HttpRequest, post: Post, *, form: CommentForm | None = None,
                   reply_to: int | None = None, reply_form: CommentForm | None = None) -> dict[str, Any]:
     from tribu.feed import policies as post_policies
@@ -85,20 +95,25 @@ def _page_context(request: HttpRequest, post: Post, *, form: CommentForm | None 
     page = queries.discussion_page(post, user, after=int(after) if after and after.isdigit() else None)
     _decorate_post(post)
     moderates = policies.moderates(user, post)
+    extra: dict[str, Any] = {}
+    if reply_form is not None:
+        extra = {"reply_to": reply_to, "reply_body": reply_form.data.get("body", ""),
+                 "reply_errors": [str(e) for e in reply_form.non_field_errors()] + [str(e) for e in
+                                                                                     reply_form.errors.get("body", [])]}
+    ctx = _render_context(request, post, **extra)
     return {
         "post": post,
         "page": page,
-        "comments": page.comments,
-        "accepted": page.accepted,
+        "comments_html": render_comments.comments_html(page.comments, ctx, next_after=page.next_after),
+        "accepted_html": mark_safe(render_comments.comment_html(page.accepted, ctx, anchor="answer"))  # noqa: S308
+        if page.accepted else "",
+        "has_comments": bool(page.comments),
         "summary": page.post_summary,
         "form": form or CommentForm(),
-        "reply_to": reply_to,
-        "reply_form": reply_form,
-        "can_comment": policies.can_comment(user, post),
+        "can_comment": ctx.can_comment,
         "locked_for_me": post.locked_at is not None and not moderates,
         "can_edit_post": post_policies.can_edit(user, post),
         "moderates": moderates,
-        "can_see_history": policies.can_view_comment_history(user, post),
         "tags": list(post.tags.all()),
         "mention_url": reverse("feed:mention_suggestions") + (f"?group={post.group_id}" if post.group_id else ""),
         "is_member": post.group_id is None or group_policies.is_member(user, post.group),
@@ -113,8 +128,9 @@ def detail(request: HttpRequest, post_id: int) -> HttpResponse:
         after = request.GET["after"]
         page = queries.discussion_page(post, request.user, after=int(after) if after.isdigit() else None,
                                        with_post=False)
-        return render(request, "feed/discussion/_more.html", {"post": post, "page": page, "comments": page.comments,
-                                                               "can_comment": policies.can_comment(request.user, post)})
+        html = render_comments.comments_html(page.comments, _render_context(request, post),
+                                             next_after=page.next_after)
+        return HttpResponse(html)
     return render(request, "feed/discussion/detail.html", _page_context(request, post))
 
 

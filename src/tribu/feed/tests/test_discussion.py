@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -348,7 +350,8 @@ def test_every_act_is_recorded(club, anna, mia, question):
                      "comment.deleted"]
     created = Activity.objects.get(verb="comment.created")
     assert created.data["answer"] is True
-    assert describe(created) == "Anna Animatrice commented in Club photo"
+    with translation.override("en"):
+        assert describe(created) == "Anna Animatrice commented in Club photo"
 
 
 def test_search_hears_of_new_changed_and_deleted_comments(monkeypatch, club, anna, question):
@@ -458,3 +461,31 @@ def test_the_api_lists_comments_with_replies_and_pages(client, club, anna, mia, 
     assert len(page["results"]) == 1 and page["next_after"] == top.pk
     rest = client.get(f"/api/v1/posts/{question.pk}/comments", {"after": top.pk}).json()
     assert [c["body"] for c in rest["results"]] == ["Deuxième"]
+
+
+@pytest.mark.parametrize("who", ["reader", "member"])
+def test_the_python_reactions_match_the_card_template(rf, club, anna, mia, question, who):
+    """The discussion page writes reactions in Python (speed); feed cards include the template."""
+    from django.middleware.csrf import get_token
+    from django.template.loader import render_to_string
+
+    from conftest import make_user
+    from tribu.feed.discussion.queries import reaction_summaries
+    from tribu.feed.discussion.render import reactions_html
+
+    comment = actions.create_comment(anna, question, "Un avis")
+    actions.add_reaction(anna, question, "like")
+    actions.add_reaction(mia, comment, "idea")
+    user = mia if who == "member" else make_user("out@example.org", "member", "Outsider")
+    request = rf.get("/")
+    request.user = user
+    token = get_token(request)
+    csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    token_re = r'name="csrfmiddlewaretoken" value="[^"]+"'  # a fresh mask each time
+    comment = Comment.objects.select_related("post__group").get(pk=comment.pk)
+    for target, summaries in ((question, reaction_summaries([question], user)),
+                              (comment, reaction_summaries([comment], user))):
+        template = render_to_string("feed/discussion/_reactions.html",
+                                    {"target": target, "summary": summaries[target.pk]}, request=request)
+        mine = reactions_html(target, summaries[target.pk], csrf_input)
+        assert re.sub(token_re, "TOKEN", mine) == re.sub(token_re, "TOKEN", template.strip())
