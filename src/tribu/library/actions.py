@@ -309,7 +309,7 @@ def open_discussion(actor: Any, resource: Resource) -> Any:
     if not policies.can_discuss(actor, resource):
         raise PermissionDenied(_("You may not start a discussion about this resource."))
     with transaction.atomic():
-        locked = Resource.objects.select_for_update().select_related("group").get(pk=resource.pk)
+        locked = Resource.objects.select_for_update(of=("self",)).select_related("group").get(pk=resource.pk)
         if locked.discussion_id:
             post = Post.objects.filter(pk=locked.discussion_id, deleted_at__isnull=True).first()
             if post is not None:

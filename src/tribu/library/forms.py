@@ -14,6 +14,12 @@ from .models import Category, ResourceKind
 COMMUNITY = "community"
 
 
+def category_label(category: Category) -> str:
+    """"Club photo · Guides › Legal": where the category lives, its parent, its name."""
+    name = f"{category.parent.name} › {category.name}" if category.parent_id else category.name
+    return f"{category.group.name} · {name}" if category.group_id else name
+
+
 class ResourceForm(forms.Form):
     place = forms.ChoiceField(label=_("Library"), help_text=_("The community library or a group's."))
     kind = forms.ChoiceField(label=_("Kind"), choices=ResourceKind.choices)
@@ -47,8 +53,7 @@ class ResourceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["place"].choices = places
         self.fields["category"].queryset = categories
-        self.fields["category"].label_from_instance = (
-            lambda c: f"{c.parent.name} › {c.name}" if c.parent_id else c.name)
+        self.fields["category"].label_from_instance = category_label
         self.fields["file"].widget.attrs["accept"] = (
             ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.odp,.txt,.csv,image/*")
         self.fields["cover"].widget.attrs["accept"] = "image/jpeg,image/png,image/gif,image/webp"
