@@ -104,7 +104,8 @@ def test_animators_pin_and_delete_posts_members_cannot(client, club, anna, mia):
     page = client.get(f"/groups/{club.slug}/").content.decode()
     assert page.index("Mon message") < page.index("Message Anna")  # pinned first, although older
     assert client.post(f"/feed/posts/{post.pk}/delete/").status_code == 302
-    assert not Post.objects.filter(pk=post.pk).exists()
+    assert Post.objects.get(pk=post.pk).deleted_at is not None  # soft delete: gone from the feed
+    assert "Mon message" not in client.get(f"/groups/{club.slug}/").content.decode()
 
 
 def test_a_post_is_markdown_sanitised(client, club, anna):
