@@ -100,6 +100,7 @@
         previewBox.textContent = root.dataset.labelEmpty || "";
         return;
       }
+      if (!previewBox.textContent.trim()) previewBox.textContent = root.dataset.labelLoading || "";
       previewBox.setAttribute("aria-busy", "true");
       var body = new FormData();
       body.append("text", text);
