@@ -148,7 +148,7 @@ def _check_image(file: Any, size: int, max_bytes: int | None) -> CheckedUpload |
                         % {"max": conf.max_image_pixels() // 1_000_000},
                         code="image_bomb",
                     )
-                limit = max_bytes or conf.max_image_bytes()
+                limit = min(conf.max_image_bytes(), max_bytes) if max_bytes else conf.max_image_bytes()
                 if size > limit:
                     raise _too_big(limit)
                 image_format = image.format or ""

@@ -104,3 +104,13 @@ def test_the_file_can_be_read_again_after_the_check():
     upload = samples.pdf()
     check_upload(upload)
     assert upload.read(5) == b"%PDF-"
+
+
+def test_a_callers_limit_never_raises_the_settings_one(settings):
+    settings.TRIBU_MEDIA_MAX_IMAGE_BYTES = 50
+    assert refusal(samples.png(40, 30), max_bytes=10_000_000).code == "too_large"
+
+
+def test_an_old_binary_office_file_is_refused():
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
+    assert refusal(SimpleUploadedFile("budget.xls", ole)).code == "invalid_type"
