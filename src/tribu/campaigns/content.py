@@ -173,9 +173,10 @@ def posts_for(block: dict[str, Any]) -> list[Any]:
         return []
     from tribu.feed.models import Post
 
-    qs = Post.objects.select_related("author").filter(group__isnull=True)
+    live = Post.objects.filter(status="published", deleted_at__isnull=True)  # no drafts nor deleted posts
+    qs = live.select_related("author").filter(group__isnull=True)
     if block.get("post_ids"):
-        chosen = {p.pk: p for p in Post.objects.select_related("author").filter(pk__in=block["post_ids"])}
+        chosen = {p.pk: p for p in live.select_related("author").filter(pk__in=block["post_ids"])}
         return [chosen[i] for i in block["post_ids"] if i in chosen]
     return list(qs.order_by("-created_at", "-id")[: block.get("count", 3)])
 

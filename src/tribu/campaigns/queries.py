@@ -204,7 +204,8 @@ def engaging_posts(start: date, end: date, limit: int = 5) -> list[Any]:
     if apps.is_installed("tribu.groups"):
         visible |= Q(group__effective_visibility="public")
     candidates = list(
-        Post.objects.filter(visible, created_at__gte=since, created_at__lt=until)
+        Post.objects.filter(visible, status="published", deleted_at__isnull=True, created_at__gte=since,
+                            created_at__lt=until)
         .select_related("author")
         .order_by("-created_at", "-id")[:300]
     )
