@@ -50,16 +50,17 @@ class ReactionSummary:
             count = self.counts.get(code, 0)
             if code == Emoji.LIKE or count:
                 rows.append({"code": code, "symbol": symbol, "count": count, "mine": code in self.mine,
-                             "label": _label(code, count, code in self.mine)})
+                             "label": label(code, count, code in self.mine)})
         return rows
 
     @property
     def spare(self) -> list[dict[str, str]]:
-        return [{"code": code, "symbol": symbol, "label": _label(code, 0, False)} for code, symbol in SYMBOLS.items()
+        return [{"code": code, "symbol": symbol, "label": label(code, 0, False)} for code, symbol in SYMBOLS.items()
                 if code != Emoji.LIKE and not self.counts.get(code)]
 
 
-def _label(code: str, count: int, mine: bool) -> str:
+def label(code: str, count: int, mine: bool) -> str:
+    """What a screen reader says for a reaction button, in the active language."""
     return _cached_label(get_language(), code, count, mine)
 
 
@@ -128,20 +129,55 @@ def summary_for(target: Any, user: Any) -> ReactionSummary:
 # --- the discussion page ---------------------------------------------------------------------------
 
 
+class AuthorRow:
+    """The few facts of a comment's author a page shows (no model instance: a page has a hundred)."""
+
+    __slots__ = ("initials", "name", "pk")
+
+    def __init__(self, pk: int, display_name: str, first_name: str, last_name: str, email: str):
+        self.pk = pk
+        self.name = display_name or f"{first_name} {last_name}".strip() or email.split("@")[0]
+        parts = self.name.replace("-", " ").split()
+        self.initials = "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+class CommentRow:
+    """A comment as a page shows it, read with ``values_list`` (building a hundred model instances
+    with their authors was a good part of the 100-comment page). Same attribute names as ``Comment``."""
+
+    __slots__ = ("author", "author_id", "body", "body_html", "can_accept", "can_delete", "can_edit", "created_at",
+                 "deleted_at", "edited_at", "is_accepted", "parent_id", "pk", "post", "post_id", "reaction_count",
+                 "shown_replies", "summary")
+
+    def __init__(self, row: tuple[Any, ...]):
+        (self.pk, self.post_id, self.parent_id, self.author_id, self.body_html, self.reaction_count, self.edited_at,
+         self.deleted_at, self.created_at, *author) = row
+        self.author = AuthorRow(self.author_id, *author) if self.author_id else None
+        self.body = ""  # the Markdown source is not read for a page (the API reads it when it lists)
+        self.shown_replies: list[CommentRow] = []
+        self.summary: ReactionSummary | None = None
+        self.can_accept = self.can_delete = self.can_edit = self.is_accepted = False
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
+COLUMNS = ("id", "post_id", "parent_id", "author_id", "body_html", "reaction_count", "edited_at", "deleted_at",
+           "created_at", "author__display_name", "author__first_name", "author__last_name", "author__email")
+
+
 @dataclass
 class DiscussionPage:
-    comments: list[Comment]  # top-level comments of this page, each with ``.shown_replies``
+    comments: list[CommentRow]  # top-level comments of this page, each with ``.shown_replies``
     next_after: int | None  # the id to continue after, or None on the last page
-    accepted: Comment | None  # the accepted answer (shown first), when there is one
+    accepted: CommentRow | None  # the accepted answer (shown first), when there is one
     post_summary: ReactionSummary | None
 
 
-def _comments(post: Post) -> Any:
-    return Comment.objects.filter(post_id=post.pk).select_related("author").only(
-        "id", "post_id", "parent_id", "author_id", "body_html", "reaction_count", "edited_at", "deleted_at",
-        "created_at", "author__id", "author__display_name", "author__first_name", "author__last_name",
-        "author__email",
-    )
+def _comments(post: Post, **where: Any) -> list[CommentRow]:
+    rows = Comment.objects.filter(post_id=post.pk, **where).order_by("id")
+    return [CommentRow(row) for row in rows.values_list(*COLUMNS)]
 
 
 def discussion_page(post: Post, user: Any, *, after: int | None = None, size: int | None = None,
@@ -149,17 +185,18 @@ def discussion_page(post: Post, user: Any, *, after: int | None = None, size: in
     """One page of the post's discussion for ``user``: top-level comments with id > ``after``, their
     replies, the reaction summaries (and the post's when ``with_post``), rights on each comment."""
     size = size or PAGE_SIZE
-    top = _comments(post).filter(parent__isnull=True)
+    where: dict[str, Any] = {"parent__isnull": True}
     if after:
-        top = top.filter(pk__gt=after)
-    page = list(top.order_by("id")[: size + 1])
+        where["pk__gt"] = after
+    page = [CommentRow(row) for row in Comment.objects.filter(post_id=post.pk, **where).order_by("id")
+            .values_list(*COLUMNS)[: size + 1]]
     next_after = None
     if len(page) > size:
         page = page[:size]
         next_after = page[-1].pk
-    replies: dict[int, list[Comment]] = {c.pk: [] for c in page}
+    replies: dict[int, list[CommentRow]] = {c.pk: [] for c in page}
     if page:
-        for reply in _comments(post).filter(parent_id__in=list(replies)).order_by("id"):
+        for reply in _comments(post, parent_id__in=list(replies)):
             replies[reply.parent_id].append(reply)
     # A deleted comment stays only as a placeholder for its replies.
     page = [c for c in page if c.deleted_at is None or any(r.deleted_at is None for r in replies[c.pk])]
@@ -167,13 +204,14 @@ def discussion_page(post: Post, user: Any, *, after: int | None = None, size: in
     if post.accepted_comment_id:
         accepted = next((c for c in page if c.pk == post.accepted_comment_id), None)
         if accepted is None:
-            accepted = _comments(post).filter(pk=post.accepted_comment_id, deleted_at__isnull=True).first()
-    shown: list[Comment] = []
+            found = _comments(post, pk=post.accepted_comment_id, deleted_at__isnull=True)
+            accepted = found[0] if found else None
+    shown: list[CommentRow] = []
     for comment in page:
-        comment.shown_replies = [r for r in replies[comment.pk] if r.deleted_at is None]  # type: ignore[attr-defined]
+        comment.shown_replies = [r for r in replies[comment.pk] if r.deleted_at is None]
         shown.append(comment)
-        shown.extend(comment.shown_replies)  # type: ignore[attr-defined]
-    if accepted is not None and accepted not in shown:
+        shown.extend(comment.shown_replies)
+    if accepted is not None and all(c.pk != accepted.pk for c in shown):
         shown.append(accepted)
     post_sums, comment_sums = _summaries([post.pk] if with_post else [], [c.pk for c in shown], user)
     can_react = policies.can_react(user, post)
@@ -183,16 +221,16 @@ def discussion_page(post: Post, user: Any, *, after: int | None = None, size: in
     uid = getattr(user, "pk", None)
     archived = bool(post.group_id and post.group.is_archived)
     for comment in shown:
-        comment.post = post  # the loaded post: no query per comment
+        comment.post = post
         summary = comment_sums[comment.pk]
         summary.can_react = can_react and comment.deleted_at is None
-        comment.summary = summary  # type: ignore[attr-defined]
+        comment.summary = summary
         mine = comment.author_id is not None and comment.author_id == uid
         live = comment.deleted_at is None
-        comment.can_edit = live and (moderates or (mine and can_comment))  # type: ignore[attr-defined]
-        comment.can_delete = live and (moderates or (mine and not archived))  # type: ignore[attr-defined]
-        comment.can_accept = live and can_accept  # type: ignore[attr-defined]
-        comment.is_accepted = comment.pk == post.accepted_comment_id  # type: ignore[attr-defined]
+        comment.can_edit = live and (moderates or (mine and can_comment))
+        comment.can_delete = live and (moderates or (mine and not archived))
+        comment.can_accept = live and can_accept
+        comment.is_accepted = comment.pk == post.accepted_comment_id
     post_summary = None
     if with_post:
         post_summary = post_sums[post.pk]

@@ -14,10 +14,12 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from .queries import SYMBOLS, label
 
 
 @dataclass
@@ -34,6 +36,8 @@ class Context:
     labels: dict[str, str] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     csrf_input: str = ""
+    strftime: str | None = None
+    memo: dict[Any, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         pk = self.post.pk
@@ -54,29 +58,71 @@ class Context:
             "replies": _("Replies"), "reply": _("Reply"), "your_reply": _("Your reply"),
             "send_reply": _("Send the reply"), "more": _("More reactions"),
         }.items()}
+        self.strftime = _strftime_of(get_format("SHORT_DATETIME_FORMAT"))
         self.csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(self.csrf_token)}">'
 
 
-def _when(value: Any) -> tuple[str, str]:
+#: Django date format characters that ``strftime`` writes the same way (zero-padded numbers).
+STRFTIME = {"d": "%d", "m": "%m", "Y": "%Y", "y": "%y", "H": "%H", "i": "%M", "s": "%S"}
+
+
+def _strftime_of(django_format: str) -> str | None:
+    """``d/m/Y H:i`` → ``%d/%m/%Y %H:%M``; None when the format needs Django's formatter (names, a.m.)."""
+    out = []
+    for char in django_format:
+        if char in STRFTIME:
+            out.append(STRFTIME[char])
+        elif char.isalpha() or char == "\\":
+            return None
+        else:
+            out.append(char.replace("%", "%%"))
+    return "".join(out)
+
+
+def _when(value: Any, strftime: str | None) -> tuple[str, str]:
     local = timezone.localtime(value)
-    return local.isoformat(), date_format(local, "SHORT_DATETIME_FORMAT")
+    shown = local.strftime(strftime) if strftime else date_format(local, "SHORT_DATETIME_FORMAT")
+    return local.isoformat(), shown
+
+
+def _button(code: str, count: int, mine: bool) -> str:
+    symbol = SYMBOLS[code]
+    css = "reaction reaction-mine" if mine else "reaction"
+    shown = f' <span class="reaction-count" aria-hidden="true">{count}</span>' if count else ""
+    pressed = "true" if mine else "false"
+    name = escape(label(code, count, mine))
+    return (f'<button type="submit" name="emoji" value="{code}" class="{css}" aria-pressed="{pressed}"'
+            f' aria-label="{name}"><span aria-hidden="true">{symbol}</span>{shown}</button>')
+
+
+def _picker(spare: tuple[str, ...], more: str) -> str:
+    buttons = "".join(
+        f'<button type="submit" name="emoji" value="{code}" class="reaction" aria-pressed="false" '
+        f'aria-label="{escape(label(code, 0, False))}"><span aria-hidden="true">{SYMBOLS[code]}</span></button>'
+        for code in spare)
+    return (f'<details class="reaction-more"><summary class="reaction" aria-label="{more}" title="{more}">'
+            f'<span aria-hidden="true">+</span></summary><span class="reaction-picker">{buttons}</span></details>')
 
 
 def reactions_html(target: Any, summary: Any, csrf_input: str, *, more_label: str | None = None,
-                   url: str | None = None) -> str:
+                   url: str | None = None, memo: dict[Any, str] | None = None) -> str:
     """The reactions of a post or comment: a form of toggle buttons for who may react, the counts for
-    the others (same markup as ``_reactions.html``)."""
+    the others (same markup as ``_reactions.html``). ``memo`` (one per request) reuses the buttons
+    already written: a page repeats the same few."""
     if not summary:
         return ""
+    memo = {} if memo is None else memo
     is_comment = hasattr(target, "post_id")
     kind = "comment" if is_comment else "post"
     post_id = target.post_id if is_comment else target.pk
     box = f"reactions-{kind}-{target.pk}"
+    counts, mine = summary.counts, summary.mine
     if not summary.can_react:
         spans = "".join(
-            f'<span class="reaction reaction-static" role="img" aria-label="{escape(item["label"])}">'
-            f'<span aria-hidden="true">{item["symbol"]} {item["count"]}</span></span>'
-            for item in summary.items if item["count"])
+            f'<span class="reaction reaction-static" role="img" '
+            f'aria-label="{escape(label(code, counts[code], code in mine))}">'
+            f'<span aria-hidden="true">{symbol} {counts[code]}</span></span>'
+            for code, symbol in SYMBOLS.items() if counts.get(code))
         return f'<p class="reactions" id="{box}">{spans}</p>'
     url = url or reverse("feed:react", args=[post_id])
     parts = [f'<form class="reactions" id="{box}" method="post" action="{url}" hx-post="{url}" hx-target="this" '
@@ -84,25 +130,25 @@ def reactions_html(target: Any, summary: Any, csrf_input: str, *, more_label: st
     if is_comment:
         parts.append(f'<input type="hidden" name="comment" value="{target.pk}">')
     parts.append("\n")
-    for item in summary.items:
-        mine = item["mine"]
-        css = "reaction reaction-mine" if mine else "reaction"
-        count = f' <span class="reaction-count" aria-hidden="true">{item["count"]}</span>' if item["count"] else ""
-        parts.append(
-            f'<button type="submit" name="emoji" value="{item["code"]}" class="{css}"'
-            f' aria-pressed="{"true" if mine else "false"}" aria-label="{escape(item["label"])}">'
-            f'<span aria-hidden="true">{item["symbol"]}</span>{count}</button>')
+    spare = []
+    for code in SYMBOLS:
+        count = counts.get(code, 0)
+        if code == "like" or count:
+            key = (code, count, code in mine)
+            html = memo.get(key)
+            if html is None:
+                html = memo[key] = _button(*key)
+            parts.append(html)
+        else:
+            spare.append(code)
     parts.append("\n")
-    spare = summary.spare
     if spare:
-        more = more_label if more_label is not None else escape(_("More reactions"))
-        buttons = "".join(
-            f'<button type="submit" name="emoji" value="{item["code"]}" class="reaction" aria-pressed="false" '
-            f'aria-label="{escape(item["label"])}"><span aria-hidden="true">{item["symbol"]}</span></button>'
-            for item in spare)
-        parts.append(f'<details class="reaction-more"><summary class="reaction" aria-label="{more}" title="{more}">'
-                     f'<span aria-hidden="true">+</span></summary><span class="reaction-picker">{buttons}</span>'
-                     f'</details>')
+        key = tuple(spare)
+        html = memo.get(key)
+        if html is None:
+            more = more_label if more_label is not None else escape(_("More reactions"))
+            html = memo[key] = _picker(key, more)
+        parts.append(html)
     parts.append("\n</form>")
     return "".join(parts)
 
@@ -121,7 +167,7 @@ def comment_html(comment: Any, ctx: Context, *, anchor: str = "comment") -> str:
                    f'</article>')
     else:
         label = escape(_("Comment by %(name)s") % {"name": author.name if author else _("a former member")})
-        iso, shown = _when(comment.created_at)
+        iso, shown = _when(comment.created_at, ctx.strftime)
         if author is not None:
             who = f'<a href="{urls["profile"].format(author.pk)}">{name}</a>'
             initials = escape(author.initials)
@@ -136,7 +182,8 @@ def comment_html(comment: Any, ctx: Context, *, anchor: str = "comment") -> str:
             f'<p class="comment-byline">{who} · <a class="comment-time" href="#comment-{pk}">'
             f'<time datetime="{iso}">{shown}</time></a>{edited}{badge}</p></header>'
             f'<div class="prose comment-body">{comment.body_html}</div><footer class="comment-foot">')
-        out.append(reactions_html(comment, comment.summary, ctx.csrf_input, more_label=lb["more"], url=urls["react"]))
+        out.append(reactions_html(comment, comment.summary, ctx.csrf_input, more_label=lb["more"], url=urls["react"],
+                                  memo=ctx.memo))
         if comment.can_accept:
             if comment.is_accepted:
                 inner = (f'<input type="hidden" name="value" value="0"><button type="submit" class="linkish">'
