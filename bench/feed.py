@@ -383,10 +383,18 @@ print(round(statistics.median(samples) * 1000, 1))
 """
 
 
-def cpu_per_page(viewer: int, path: str, runs: int = 20, spirit: bool = False) -> float:
+def cpu_per_page(viewer: int, path: str, runs: int = 20, spirit: bool = False) -> float | None:
     """Median CPU milliseconds of the web process for one page through Django's test client (the
     database server's share excluded): much steadier than wall time on a loaded machine."""
     code = CPU_CODE.format(viewer=viewer, path=path, runs=runs)
+    try:
+        return _cpu_child(code, spirit)
+    except subprocess.CalledProcessError as exc:  # a page another helper is editing may not render
+        log(f"CPU per page of {path} failed: {exc.stderr.strip().splitlines()[-1:]}")
+        return None
+
+
+def _cpu_child(code: str, spirit: bool) -> float:
     if spirit:
         out = subprocess.run([str(SPIRIT_HOME / "venv" / "bin" / "python"), "manage.py", "shell", "-c", code],
                              cwd=SPIRIT_HOME / "project", env=spirit_env(), check=True, capture_output=True, text=True)
