@@ -6,7 +6,7 @@
    seeded one, ``--keep`` does not drop it at the end), migrates it, and seeds with SQL
    (``generate_series``): 200 authors, 60 groups (public, moderated, private; some tier-restricted),
    ``--posts`` posts whose titles and bodies are drawn from French and English word lists (Faker's
-   lorem lists, accents included) with a Zipf-like skew, so common words match hundreds of
+   lorem lists, accents included) with a Zipf-like skew (over a shuffled list), so common words match hundreds of
    thousands of posts and rare ones a few hundred; then their search documents, built by the same
    SQL the indexer uses (``PostgresBackend.vector_sql``), and ``VACUUM ANALYZE``.
 2. A member, Mia, belongs to 5 groups (one private); the search runs as her, so every query applies
@@ -65,6 +65,9 @@ def vocabulary() -> list[tuple[str, str]]:
         if len(word) > 2 and word not in seen and word.isalpha():
             seen.add(word)
             words.append((word, fold(word)))
+    import random
+
+    random.Random(6).shuffle(words)
     return words
 
 
@@ -94,8 +97,8 @@ def seed(posts: int) -> dict:
     nwords = len(words)
 
     def text(count: str) -> str:
-        # Zipf-like: power(random(), 3) favours the first (most common) words of the list.
-        return (f"(SELECT string_agg((%(words)s::text[])[1 + floor({nwords} * power(random(), 3))::int], ' ') "  # noqa: S608 - numbers only
+        # Zipf-like: power(random(), 1.5) favours the first (most common) words of the list.
+        return (f"(SELECT string_agg((%(words)s::text[])[1 + floor({nwords} * power(random(), 1.5))::int], ' ') "  # noqa: S608 - numbers only
                 f"FROM generate_series(1, {count}))")
 
     log(f"seeding {posts} posts…")

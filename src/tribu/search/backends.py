@@ -19,13 +19,41 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Expression, F, FloatField, QuerySet
 
 from . import text
 
 TABLE = "search_searchdocument"
 _ACCENTS_FROM = "àâäáãåāçćčéèêëēėęíìîïīįñńóòôöõøōúùûüūýÿžźż"
 _ACCENTS_TO = "aaaaaaa" "ccc" "eeeeeee" "iiiiii" "nn" "ooooooo" "uuuuu" "yy" "zzz"
+
+
+class _Sql(Expression):
+    """``template`` around one column of the row (resolved with the query's own table alias, so it
+    also works inside subqueries) and fixed parameters."""
+
+    def __init__(self, column: str, template: str, params: list[Any], output_field: Any) -> None:
+        super().__init__(output_field=output_field)
+        self.column: Any = F(column)
+        self.template = template
+        self.params = params
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        (self.column,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        column_sql, column_params = compiler.compile(self.column)
+        return self.template.replace("{column}", column_sql), [*column_params, *self.params]
+
+
+class _Condition(_Sql):
+    conditional = True
+
+    def __init__(self, column: str, template: str, params: list[Any]) -> None:
+        super().__init__(column, template, params, BooleanField())
 
 
 class Backend:
@@ -38,6 +66,7 @@ class Backend:
         """Bring the backend's matching data up to date for these written documents."""
 
     def match(self, queryset: QuerySet, words: list[str], *, ranked: bool) -> QuerySet:
+        """Documents matching every word; with ``ranked``, annotated with ``score`` (higher first)."""
         raise NotImplementedError
 
 
@@ -54,17 +83,14 @@ class SqliteBackend(Backend):
 
     def match(self, queryset: QuerySet, words: list[str], *, ranked: bool) -> QuerySet:
         expression = self.expression(words)
-        if not ranked:
-            return queryset.extra(  # noqa: S610 - constant SQL; the expression is a parameter
-                where=[f"{TABLE}.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"],  # noqa: S608
-                params=[expression],
-            )
-        return queryset.extra(  # noqa: S610 - constant SQL; the expression is a parameter
-            tables=["search_fts"],
-            where=[f"search_fts.rowid = {TABLE}.id", "search_fts MATCH %s"],
-            params=[expression],
-            select={"score": "-bm25(search_fts, 4.0, 1.0)"},
+        queryset = queryset.filter(
+            _Condition("id", "{column} IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)", [expression])
         )
+        if ranked:
+            score = _Sql("id", "(SELECT -bm25(search_fts, 4.0, 1.0) FROM search_fts WHERE search_fts MATCH %s "
+                         "AND rowid = {column})", [expression], FloatField())
+            queryset = queryset.annotate(score=score)
+        return queryset
 
 
 class PostgresBackend(Backend):
@@ -118,10 +144,9 @@ class PostgresBackend(Backend):
 
     def match(self, queryset: QuerySet, words: list[str], *, ranked: bool) -> QuerySet:
         sql, params = self.tsquery(words)
-        queryset = queryset.extra(where=[f"{TABLE}.vector @@ {sql}"], params=params)  # noqa: S610 - words are parameters
+        queryset = queryset.filter(_Condition("vector", "{column} @@ " + sql, params))
         if ranked:
-            queryset = queryset.extra(  # noqa: S610 - words are parameters
-                select={"score": f"ts_rank({TABLE}.vector, {sql})"}, select_params=params)
+            queryset = queryset.annotate(score=_Sql("vector", f"ts_rank({{column}}, {sql})", params, FloatField()))
         return queryset
 
 
