@@ -408,7 +408,7 @@ def edit_post(actor: Any, post: Post, **changes: Any) -> Post:
     if post.cover and not cover and not cover_alt and kind == PostKind.ARTICLE:
         raise ValidationError({"cover_alt": [_("Describe the cover image for people who cannot see it.")]})
     with transaction.atomic():
-        locked = Post.objects.select_for_update().select_related("group", "author").get(pk=post.pk)
+        locked = Post.objects.select_for_update(of=("self",)).select_related("group", "author").get(pk=post.pk)
         if locked.deleted_at is not None:
             raise PermissionDenied
         before_mentions = set(locked.mentions.values_list("pk", flat=True))
@@ -469,7 +469,7 @@ def _toggle(actor: Any, post: Post, check: Any, field: str, value: bool, verbs: 
     if not check(actor, post):
         raise PermissionDenied
     with transaction.atomic():
-        locked = Post.objects.select_for_update().select_related("group").get(pk=post.pk)
+        locked = Post.objects.select_for_update(of=("self",)).select_related("group").get(pk=post.pk)
         current = locked.locked_at is not None if field == "locked_at" else getattr(locked, field)
         if current != value:
             if field == "locked_at":
