@@ -48,6 +48,7 @@ def index(request: HttpRequest) -> HttpResponse:
         if params.page > 1 else "",
         "members_url": "?" + urlencode(params.as_params(kind=queries.MEMBER)),
         "searched": bool(params.words or params.narrowed),
+        "cap": queries.COUNT_CAP,
     }
     status = 400 if params.errors and not results.hits and not params.words and params.q else 200
     return render(request, "search/index.html", context, status=status)
