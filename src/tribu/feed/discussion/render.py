@@ -36,6 +36,8 @@ class Context:
     labels: dict[str, str] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     csrf_input: str = ""
+    comment_by: str = ""
+    reply_to_name: str = ""
     strftime: str | None = None
     memo: dict[Any, str] = field(default_factory=dict)
 
@@ -58,6 +60,8 @@ class Context:
             "replies": _("Replies"), "reply": _("Reply"), "your_reply": _("Your reply"),
             "send_reply": _("Send the reply"), "more": _("More reactions"),
         }.items()}
+        self.comment_by = _("Comment by %(name)s")
+        self.reply_to_name = _("to %(name)s")
         self.strftime = _strftime_of(get_format("SHORT_DATETIME_FORMAT"))
         self.csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(self.csrf_token)}">'
 
@@ -166,7 +170,7 @@ def comment_html(comment: Any, ctx: Context, *, anchor: str = "comment") -> str:
         out.append(f'<article aria-label="{lb["deleted_label"]}"><p class="comment-deleted">{lb["deleted"]}</p>'
                    f'</article>')
     else:
-        label = escape(_("Comment by %(name)s") % {"name": author.name if author else _("a former member")})
+        label = escape(ctx.comment_by % {"name": author.name if author else _("a former member")})
         iso, shown = _when(comment.created_at, ctx.strftime)
         if author is not None:
             who = f'<a href="{urls["profile"].format(author.pk)}">{name}</a>'
@@ -223,7 +227,7 @@ def _reply_box(comment: Any, ctx: Context, name: str) -> str:
         invalid = f' aria-invalid="true" aria-describedby="reply-{pk}-error"'
         errors = (f'<div class="errors" role="alert" id="reply-{pk}-error">'
                   + "".join(f"<p>{escape(e)}</p>" for e in ctx.reply_errors) + "</div>")
-    to = escape(_("to %(name)s") % {"name": name})
+    to = escape(ctx.reply_to_name % {"name": name})
     return (
         f'<details class="comment-reply-box"{" open" if mine else ""}><summary class="linkish">{lb["reply"]}'
         f'<span class="sr-only"> — {to}</span></summary>'
