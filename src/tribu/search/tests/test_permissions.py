@@ -9,8 +9,6 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from tribu.search.models import SearchDocument
-
 from .conftest import find, make_comment, make_event, make_post
 
 pytestmark = pytest.mark.django_db
@@ -37,15 +35,18 @@ def world(alice, anna, mia, gina, oscar, places):
         group = places.get(place)
         post = make_post(anna, f"Compte rendu zephyr {place}", title=f"Zephyr {place}", group=group)
         make_comment(post, anna, f"Commentaire zephyr {place}")
-    # Tier-gated resources, as the library indexes them: a full document for holders of the tier, and
-    # a teaser (teaser mode only) for the others.
-    now = timezone.now()
+    # Tier-gated resources: holders of the tier find the full text; in teaser mode the others find the
+    # title and summary; in hidden mode nothing.
+    from tribu.library.models import Resource
+    from tribu.search.indexing import refresh
+
     for mode in ("teaser", "hidden"):
-        common = {"kind": "resource", "object_id": 100 if mode == "teaser" else 101,
-                  "tier_ids": f"|{premium.pk}|", "created_at": now, "url": "/library/x/"}
-        _document(title=f"Guide zephyr {mode}", body="Le secret du guide: orchidée", **common)
-        if mode == "teaser":
-            _document(title=f"Guide zephyr {mode}", body="Un aperçu", teaser=True, **common)
+        resource = Resource.objects.create(title=f"Guide zephyr {mode}", summary="Un aperçu du guide",
+                                           body="Le secret du guide: orchidée", restriction_mode=mode, author=anna)
+        resource.required_tiers.set([premium])
+        refresh("resource", [resource.pk])
+    Resource.objects.create(title="Brouillon zephyr", body="orchidée", published=False)
+    refresh("resource", Resource.objects.values_list("pk", flat=True))
     from tribu.groups.models import Group
 
     Group.objects.update(summary="Un groupe zephyr", updated_at=timezone.now())
@@ -66,17 +67,6 @@ def world(alice, anna, mia, gina, oscar, places):
     Profile.objects.get_or_create(user=shown)
     refresh_directory([shown.pk, hidden.pk])
     return {"alice": alice, "anna": anna, "mia": mia, "gina": gina, "oscar": oscar}
-
-
-def _document(**fields):
-    """A document written as the indexer writes it (the library's own builder is not used here)."""
-    from tribu.search.backends import get_backend
-
-    doc = SearchDocument(**fields)
-    get_backend().prepare(doc)
-    doc.save()
-    get_backend().after_write([doc.pk])
-    return doc
 
 
 def expected(role: str) -> dict[str, int]:
