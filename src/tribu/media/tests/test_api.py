@@ -78,3 +78,22 @@ def test_markdown_preview_is_sanitised(client, mia):
     response = client.post("/api/v1/markdown/preview", {"text": "**ok** <script>alert(1)</script>"},
                            content_type="application/json")
     assert response.json()["html"] == "<p><strong>ok</strong> </p>"
+
+
+def test_link_previews_answer_404_until_the_card_is_ready_then_the_card(client, mia):
+    from django.utils import timezone
+
+    from tribu.media.links import normalise, url_hash
+    from tribu.media.models import LinkPreview
+
+    assert client.get("/api/v1/link-previews", {"url": "https://example.org/ag"}).status_code == 401
+    client.force_login(mia)
+    waiting = client.get("/api/v1/link-previews", {"url": "https://example.org/ag"})
+    assert waiting.status_code == 404
+    url = normalise("https://example.org/ag")
+    LinkPreview.objects.filter(url_hash=url_hash(url)).update(
+        status="ready", title="AG 2026", fetched_at=timezone.now()
+    )
+    ready = client.get("/api/v1/link-previews", {"url": "https://example.org/ag"}).json()
+    assert (ready["title"], ready["url"]) == ("AG 2026", url)
+    assert client.get("/api/v1/link-previews", {"url": "javascript:alert(1)"}).status_code == 404
