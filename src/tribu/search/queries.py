@@ -55,6 +55,14 @@ KIND_LABELS = {
     MEMBER: gettext_lazy("Members"),
 }
 KINDS = tuple(KIND_LABELS)
+KIND_NAMES = {  # one result's kind
+    Kind.POST: gettext_lazy("Post"),
+    Kind.COMMENT: gettext_lazy("Comment"),
+    Kind.RESOURCE: gettext_lazy("Resource"),
+    Kind.EVENT: gettext_lazy("Event"),
+    Kind.GROUP: gettext_lazy("Group"),
+    MEMBER: gettext_lazy("Member"),
+}
 SORTS = ("relevance", "recent")
 
 
@@ -253,7 +261,7 @@ class Results:
 
 def _doc_hit(doc: SearchDocument, wanted: frozenset[str]) -> Hit:
     return Hit(
-        kind=doc.kind, kind_label=str(KIND_LABELS.get(doc.kind, doc.kind)), id=doc.object_id,
+        kind=doc.kind, kind_label=str(KIND_NAMES.get(doc.kind, doc.kind)), id=doc.object_id,
         title=text.highlight(doc.title, wanted), snippet=text.snippet(doc.body, wanted), url=doc.url,
         group=(doc.group_id, doc.group.name) if doc.group_id and doc.group else None,
         author=(doc.author_id, doc.author.name) if doc.author_id and doc.author else None,
@@ -266,7 +274,7 @@ def _member_hit(user: Any, entry: Any, wanted: frozenset[str]) -> Hit:
 
     card = directory_queries.card(directory_queries.viewer_for(user), entry)
     line = " · ".join(filter(None, [card.get("job_title"), card.get("organisation"), card.get("city")]))
-    return Hit(kind=MEMBER, kind_label=str(KIND_LABELS[MEMBER]), id=entry.pk,
+    return Hit(kind=MEMBER, kind_label=str(KIND_NAMES[MEMBER]), id=entry.pk,
                title=text.highlight(entry.name, wanted, prefix=True),
                snippet=text.highlight(line, wanted, prefix=True),
                url=card.get("profile_url") or "", card=card)
