@@ -269,3 +269,43 @@ def test_stripe_unreachable_while_applying_keeps_the_event_and_the_retry_applies
     assert Membership.objects.get(user=mia).status == "active"
     assert webhooks.apply_pending(stored.pk) == {"applied": 0, "skipped": 1, "failed": 0, "own": 1}
     assert Payment.objects.filter(status="succeeded").count() == 1
+
+
+@pytest.mark.django_db
+def test_with_a_worker_a_delivery_is_stored_and_queued_a_duplicate_costs_one_insert(
+        client, settings, fake_stripe, mia, gina, premium, django_assert_num_queries):
+    """The database task backend, as in production: the view only stores and queues; a burst of events
+    makes one job, which applies them all once, with gap-free receipt numbers."""
+    from django_tasks_db.models import DBTaskResult
+
+    from tribu.billing.models import Document
+    from tribu.payments import webhooks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend", "QUEUES": []}}
+    first, second = start_card(mia, premium, fake_stripe), start_card(gina, premium, fake_stripe)
+    evt1 = event("checkout.session.completed", fake_stripe.complete(first.stripe_checkout_session))
+    evt2 = event("checkout.session.completed", fake_stripe.complete(second.stripe_checkout_session))
+    # warm (the community row, as on a running site), with an event type Tribu ignores: stored as processed
+    assert post_event(client, event("customer.created", {"id": "cus_1"})).json()["result"] == "ignored"
+    # savepoint, INSERT … ON CONFLICT, is a job waiting?, INSERT the job, release
+    with django_assert_num_queries(5):
+        assert post_event(client, evt1).json()["result"] == "queued"
+    # savepoint, INSERT … ON CONFLICT (nothing inserted), release: nothing else
+    with django_assert_num_queries(3):
+        assert post_event(client, evt1).json()["result"] == "duplicate"
+    assert post_event(client, evt2).json()["result"] == "queued"  # the waiting job will take it
+    assert DBTaskResult.objects.count() == 1
+    first.refresh_from_db()
+    assert first.status == "pending" and not Membership.objects.filter(user=mia).exists()  # not applied yet
+
+    job = DBTaskResult.objects.get()
+    counts = webhooks.apply_pending(*job.args_kwargs["args"])
+    assert counts == {"applied": 2, "skipped": 0, "failed": 0, "own": 1}
+    assert Payment.objects.filter(status="succeeded").count() == 2
+    assert Membership.objects.filter(status="active").count() == 2
+    assert sorted(Document.objects.values_list("sequence", flat=True)) == [1, 2]
+    assert not StripeEvent.objects.filter(processed_at__isnull=True).exists()
+    # the job run again, or the scheduler's sweep: nothing more
+    assert webhooks.apply_pending(*job.args_kwargs["args"])["applied"] == 0
+    assert webhooks.retry_stale(now=timezone.now() + timedelta(hours=1)) == 0
+    assert Document.objects.count() == 2
