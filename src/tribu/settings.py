@@ -364,7 +364,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 TRIBU_MAX_IMAGE_BYTES = envint("TRIBU_MAX_IMAGE_BYTES", 2 * 1024 * 1024)
 
 # --- Security ----------------------------------------------------------------------------------
-# Video embeds (tribu.media.rich): frames may show only the allowlisted players and these PeerTube hosts.
+# Frames: the site's own pages (email previews) and, for video embeds (tribu.media.rich), only the
+# allowlisted players and these PeerTube hosts.
 TRIBU_PEERTUBE_HOSTS = [host.lower() for host in envlist("TRIBU_PEERTUBE_HOSTS", "")]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -377,6 +378,7 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
     "frame-src": [
+        CSP.SELF,
         "https://www.youtube-nocookie.com",
         "https://player.vimeo.com",
         "https://www.dailymotion.com",

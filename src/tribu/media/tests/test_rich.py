@@ -67,8 +67,10 @@ def test_a_video_address_inside_code_or_a_sentence_is_not_embedded():
     assert "https://youtu.be/dQw4w9WgXcQ" in html
 
 
-def test_the_csp_lets_frames_come_from_exactly_the_embedded_players():
-    assert sorted(django_settings.SECURE_CSP["frame-src"]) == sorted(frame_hosts())
+def test_the_csp_lets_frames_come_from_the_site_itself_and_exactly_the_embedded_players():
+    from django.utils.csp import CSP
+
+    assert sorted(django_settings.SECURE_CSP["frame-src"]) == sorted([CSP.SELF, *frame_hosts()])
 
 
 def test_markdown_still_renders():
