@@ -190,7 +190,12 @@ def decorate(posts: list[Post], user: Any) -> list[Post]:
     files = attachments_for(posts) if attachments_for is not None else {}
     from .actions import post_url
 
+    authors = {p.author_id for p in posts if p.author_id and p.author_id != getattr(user, "pk", None)}
+    followed = set(Follow.objects.filter(follower_id=user.pk, user_id__in=authors).values_list("user_id", flat=True)
+                   ) if authors else set()
     for post in posts:
+        post.can_follow_author = post.author_id in authors  # type: ignore[attr-defined]
+        post.follows_author = post.author_id in followed  # type: ignore[attr-defined]
         post.url = post_url(post)  # type: ignore[attr-defined]
         post.attachments = files.get(post.pk, [])  # type: ignore[attr-defined]
         post.reaction_summary = summaries.get(post.pk)  # type: ignore[attr-defined]

@@ -395,3 +395,23 @@ def test_the_composer_page_renders_with_the_places_the_member_may_post_in(client
     client.force_login(gina)
     assert client.get("/feed/compose/").status_code == 403
     assert client.get("/feed/").status_code == 200
+
+
+def test_a_card_offers_to_follow_its_author_and_the_button_follows(client, anna, mia, oscar, places):
+    group = places["public"]
+    actions.create_post(anna, group, "Une sortie au lac")
+    client.force_login(oscar)
+    assert "Une sortie au lac" not in client.get("/feed/").content.decode()
+    tag_page = client.get("/feed/tags/lac/")
+    assert tag_page.status_code == 404  # no such tag yet
+    client.force_login(mia)
+    page = client.get("/feed/").content.decode()
+    assert f"/feed/members/{anna.pk}/follow/" in page and f"/feed/members/{mia.pk}/follow/" not in page
+    client.force_login(oscar)
+    response = client.post(f"/feed/members/{anna.pk}/follow/", {"follow": "1", "next": "/feed/"})
+    assert response.status_code == 302 and response["Location"] == "/feed/"
+    assert "Une sortie au lac" in client.get("/feed/").content.decode()
+    assert client.post(f"/feed/members/{oscar.pk}/follow/", {"follow": "1"}).status_code == 302  # refused, told
+    from tribu.feed.models import Follow
+
+    assert not Follow.objects.filter(follower=oscar, user=oscar).exists()
