@@ -19,7 +19,8 @@
      run through psycopg;
    - ``page``: ``GET /search/?q=…`` through Django's test client (session, middleware, template);
    - requests per second of ``search`` from 2 threads;
-   - queries per search, at ``--posts`` and at a tenth of it (must be equal).
+   - queries per search of each query of the mix (the same whatever the data size:
+     ``src/tribu/search/tests/test_pages.py`` pins that the count does not grow with the matches).
 4. Writes ``bench/results/<date>-search.json`` and appends a line to ``bench/results/search.md``.
 
 Target (issue 6): search p95 ≤ 50 ms at 1,000,000 posts.

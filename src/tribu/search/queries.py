@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -328,11 +329,13 @@ def _facets(user: Any, params: Params) -> tuple[dict[str, int], list[dict[str, A
     ``COUNT_CAP`` + 1 of them (then the group names of the top groups, a second small query)."""
     from tribu.groups.models import Group
 
-    window = documents(user, params).order_by().values("pk")[: COUNT_CAP + 1]
-    rows = list(
-        SearchDocument.objects.filter(pk__in=Subquery(window)).order_by().values_list("kind", "group_id")
-        .annotate(n=Count("id"))
-    )
+    window = documents(user, params).order_by().values_list("kind", "group_id")[: COUNT_CAP + 1]
+    sql, sql_params = window.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Grouped over the capped window itself (a join back to the table would read all of it).
+        cursor.execute(f"SELECT w.kind, w.group_id, COUNT(*) FROM ({sql}) w GROUP BY w.kind, w.group_id",  # noqa: S608
+                       sql_params)
+        rows = cursor.fetchall()
     counts: dict[str, int] = {}
     per_group: dict[int, int] = {}
     for kind, group_id, n in rows:
