@@ -90,7 +90,15 @@ def test_a_question_with_a_mention_gets_answered_accepted_and_leaves_the_unanswe
         log_in(page, live_server.url, mia.email)
         page.goto(f"{live_server.url}/feed/posts/{question.pk}/")
         assert page.locator("[data-solved]").count() == 0
-        page.locator(f"#comment-{answer.pk} .comment-accept").click()
+        # She thanks Noé in a reply first (the reply box opens under the answer).
+        page.locator(f"#comment-{answer.pk} .comment-reply-box summary").click()
+        page.fill(f"#reply-{answer.pk}", "Merci Noé, je vais l’essayer !")
+        page.locator(f"#comment-{answer.pk} .comment-reply-box button[type=submit]").click()
+        page.wait_for_load_state()
+        thanks = Comment.objects.get(post=question, author=mia)
+        assert thanks.parent_id == answer.pk
+        assert page.locator(f"#comment-{answer.pk} .comment-replies #comment-{thanks.pk}").is_visible()
+        page.locator(f"#comment-{answer.pk} > article .comment-accept").click()
         page.wait_for_load_state()
         assert page.locator("[data-solved]").count() == 1
         assert page.locator(f"#answer-{answer.pk}").is_visible()

@@ -365,6 +365,8 @@ def accept_answer(actor: Any, post: Post, comment: Comment) -> Post:
         raise PermissionDenied(_("Only the author of the question or an animator chooses its answer."))
     if comment.post_id != post.pk or comment.deleted_at is not None:
         raise ValidationError({"comment": [_("This answer no longer exists.")]})
+    if comment.parent_id:
+        raise ValidationError({"comment": [_("Accept an answer to the question, not a reply to an answer.")]})
     with transaction.atomic():
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if locked.accepted_comment_id == comment.pk:

@@ -264,6 +264,8 @@ def accept(request: HttpRequest, post_id: int, payload: AnswerIn) -> dict[str, A
         actions.accept_answer(request.user, post, found)
     except PermissionDenied as error:
         raise _refused(error) from None
+    except ValidationError as error:
+        raise _invalid(error) from None
     return {"post_id": post.pk, "solved": True, "accepted_comment_id": found.pk}
 
 

@@ -254,7 +254,7 @@ def discussion_page(post: Post, user: Any, *, after: int | None = None, size: in
         live = comment.deleted_at is None
         comment.can_edit = live and (moderates or (mine and can_comment))
         comment.can_delete = live and (moderates or (mine and not archived))
-        comment.can_accept = live and can_accept
+        comment.can_accept = live and can_accept and not comment.parent_id
         comment.is_accepted = comment.pk == post.accepted_comment_id
     post_summary = None
     if with_post:

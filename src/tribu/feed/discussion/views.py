@@ -264,6 +264,9 @@ def accept(request: HttpRequest, post_id: int) -> HttpResponse:
         found = _comment_for(post, int(request.POST.get("comment", "")))
     except ValueError:
         raise Http404 from None
-    actions.accept_answer(request.user, post, found)
+    try:
+        actions.accept_answer(request.user, post, found)
+    except ValidationError as error:
+        return render(request, "feed/discussion/refused.html", {"message": " ".join(error.messages)}, status=400)
     messages.success(request, _("The answer is accepted: the question shows as solved."))
     return HttpResponseRedirect(reverse("feed:detail", args=[post.pk]) + f"#comment-{found.pk}")

@@ -185,6 +185,18 @@ def test_the_author_accepts_an_answer_and_the_question_shows_as_solved(client, c
     assert question.accepted_comment_id is None and question.solved_at is None
 
 
+def test_a_reply_cannot_be_the_accepted_answer(client, club, anna, mia, question):
+    answer = actions.create_comment(anna, question, "Un 85 mm")
+    thanks = actions.create_comment(mia, question, "Merci !", parent=answer)
+    client.force_login(mia)
+    html = client.get(reverse("feed:detail", args=[question.pk])).content.decode()
+    assert html.count("Accept this answer") == 1
+    response = client.post(reverse("feed:accept", args=[question.pk]), {"comment": thanks.pk})
+    assert response.status_code == 400
+    assert "not a reply to an answer" in response.content.decode()
+    assert Post.objects.get(pk=question.pk).solved_at is None
+
+
 def test_deleting_the_accepted_answer_reopens_the_question(club, anna, mia, question):
     answer = actions.create_comment(anna, question, "Un 85 mm")
     actions.accept_answer(mia, question, answer)
