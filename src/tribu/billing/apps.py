@@ -10,6 +10,8 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from tribu.core.activity_text import describe_verb
 
+        from . import notifications  # noqa: F401  (the renewal reminder's notification kind)
+
         describe_verb("document.issued", _("%(who)s issued a document for the payment %(payment)s"))
         describe_verb("renewal.reminded", _("%(who)s sent a renewal reminder"))
         describe_verb("renewal.company_requested", _("%(who)s asked to renew the membership of %(company)s"))

@@ -112,9 +112,13 @@ def grace_until(membership: Membership) -> date | None:
 
 
 def send_reminder_emails(membership: Membership, *, offset: int | None, today: date | None = None) -> list[Any]:
-    """Queue the reminder emails (after the commit) to the member or the company's contacts."""
+    """Queue the reminder emails (after the commit) to the member or the company's contacts, and notify
+    them in the app (with the same "renew" link)."""
     from tribu.core.emails import send_templated_email_on_commit
-    from tribu.memberships.actions import recipients
+    from tribu.core.notifications.actions import notify
+    from tribu.memberships.actions import recipients, tier_data
+
+    from .notifications import CODE
 
     today = today or timezone.localdate()
     people = [u for u in recipients(membership) if u.is_active and u.email]
@@ -125,6 +129,9 @@ def send_reminder_emails(membership: Membership, *, offset: int | None, today: d
             "ends_on": membership.ends_on, "days_left": days_left, "offset": offset,
             "grace_until": grace_until(membership), "renew_url": renew_url(membership),
         })
+    if people:
+        notify(people, CODE, url=renew_url(membership), days_left=days_left, offset=offset,
+               ends_on=membership.ends_on.isoformat() if membership.ends_on else "", **tier_data(membership.tier))
     return people
 
 

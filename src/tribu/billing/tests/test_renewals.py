@@ -54,6 +54,19 @@ def test_each_reminder_is_sent_once_even_when_the_job_runs_twice(
                 .values_list("offset_days", flat=True)) == [-30, -7, 0, 7]
     assert len(smtp_server.received) == 4
     assert Activity.objects.filter(verb="renewal.reminded").count() == 4
+    # in the app too, once per reminder, with the renewal link and the days left in French
+    from django.utils import translation
+
+    from tribu.core.models import Notification
+    from tribu.core.notifications.kinds import render_text
+
+    notes = list(Notification.objects.filter(recipient=mia, kind="billing.renewal_due").order_by("pk"))
+    assert [n.data["days_left"] for n in notes] == [30, 7, 0, -7]
+    assert all(n.url == renewals.renew_url(membership) for n in notes)
+    with translation.override("fr"):
+        assert render_text(notes[0]) == "Votre adhésion « Premium » se termine dans 30 jours : renouvelez-la."
+        assert "se termine aujourd’hui" in render_text(notes[2])
+        assert "est terminée" in render_text(notes[3])
 
 
 def test_a_scheduler_down_for_weeks_sends_only_the_latest_reminder(mia, premium, today,
