@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -208,8 +208,26 @@ def _published_message(request: HttpRequest, post: Post) -> None:
         messages.success(request, _("Your post is published."))
 
 
+def _too_big(request: HttpRequest) -> HttpResponse | None:
+    """A clear page when the form sent is bigger than the server accepts (a 5 MB paste)."""
+    if request.method != "POST":
+        return None
+    try:
+        request.POST  # noqa: B018 - parsing is what raises
+        request.FILES  # noqa: B018
+    except RequestDataTooBig:
+        messages.error(request, _("This text is far too long to be sent. Keep a post under %(n)d characters.")
+                       % {"n": actions.MAX_BODY})
+        response = render(request, "feed/too_big.html", status=413)
+        return response
+    return None
+
+
 @member_area
 def compose(request: HttpRequest) -> HttpResponse:
+    too_big = _too_big(request)
+    if too_big is not None:
+        return too_big
     user = request.user
     groups = list(queries.postable_groups(user))
     chosen = request.GET.get("group") or request.POST.get("place") or ""
@@ -254,6 +272,9 @@ def compose(request: HttpRequest) -> HttpResponse:
 
 @member_area
 def edit(request: HttpRequest, post_id: int) -> HttpResponse:
+    too_big = _too_big(request)
+    if too_big is not None:
+        return too_big
     post = _post_for(request, post_id)
     if not policies.can_edit(request.user, post):
         raise PermissionDenied

@@ -137,7 +137,9 @@ def test_articles_need_a_title_links_a_web_address_and_bad_input_is_a_clear_4xx(
     page = client.post("/feed/compose/", {"place": "", "kind": "discussion", "body": huge, "action": "publish"})
     assert page.status_code == 400 and "20000" in page.content.decode().replace("\u202f", "").replace(" ", "")
     five_mb = client.post("/feed/compose/", {"place": "", "kind": "discussion", "body": "y" * 5_000_000})
-    assert five_mb.status_code in (400, 413)
+    assert five_mb.status_code == 400 and "20000" in five_mb.content.decode()
+    over_limit = client.post("/feed/compose/", {"place": "", "kind": "discussion", "body": "y" * 6_000_000})
+    assert over_limit.status_code in (400, 413)
     past = client.post("/api/v1/posts", {"body": "Plus tard", "status": "scheduled",
                                          "publish_at": (timezone.now() - timedelta(hours=1)).isoformat()},
                        content_type="application/json")
