@@ -65,6 +65,8 @@ def test_a_member_reads_the_feed_and_writes_a_question_on_a_phone(live_server):
         expect(page.locator(".feed-card")).to_have_count(25)
 
         page.goto(f"{live_server.url}/feed/compose/?group={club.pk}")
+        expect(page.locator("#id_link_url")).to_be_hidden()
+        page.select_option("#id_kind", "link")
         expect(page.locator("#id_link_url")).to_be_visible()
         page.select_option("#id_kind", "article")
         expect(page.locator(".feed-cover-fields")).to_be_visible()
