@@ -25,8 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -260,12 +259,12 @@ class Results:
         return self.counts.get(self.params.kind, 0) if self.params.kind else self.total
 
 
-def _doc_hit(doc: SearchDocument, wanted: frozenset[str]) -> Hit:
+def _doc_hit(doc: SearchDocument, wanted: frozenset[str], groups: dict[int, str], authors: dict[int, str]) -> Hit:
     return Hit(
         kind=doc.kind, kind_label=str(KIND_NAMES.get(doc.kind, doc.kind)), id=doc.object_id,
         title=text.highlight(doc.title, wanted), snippet=text.snippet(doc.body, wanted), url=doc.url,
-        group=(doc.group_id, doc.group.name) if doc.group_id and doc.group else None,
-        author=(doc.author_id, doc.author.name) if doc.author_id and doc.author else None,
+        group=(doc.group_id, groups[doc.group_id]) if doc.group_id in groups else None,
+        author=(doc.author_id, authors[doc.author_id]) if doc.author_id in authors else None,
         created_at=doc.created_at, teaser=doc.teaser,
     )
 
@@ -281,71 +280,90 @@ def _member_hit(user: Any, entry: Any, wanted: frozenset[str]) -> Hit:
                url=card.get("profile_url") or "", card=card)
 
 
-def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE, facets: bool = True) -> Results:
-    """Run the search of ``params`` for ``user``. Without words nor filters, nothing is searched."""
+def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE) -> Results:
+    """Run the search of ``params`` for ``user``. Without words nor filters, nothing is searched.
+
+    One pass over the matching documents (at most ``COUNT_CAP`` + 1 of them, reading only their kind,
+    group and date) gives the counts, the groups facet and the ranking window; then the page is
+    ranked among the window's documents by id, and the names of its groups and authors are read."""
     empty = Results(params, {}, [], False, [], [])
     if not params.words and not params.narrowed:
         return empty
     wanted = text.query_stems(params.words)
     member_wanted = frozenset(params.words)
-    counts: dict[str, int] = {}
-    groups: list[dict[str, Any]] = []
-    capped = False
-    if facets:
-        counts, groups, capped = _facets(user, params)
+    matches = list(documents(user, params).order_by().values_list("pk", "kind", "group_id", "created_at")
+                   [: COUNT_CAP + 1])
+    capped = len(matches) > COUNT_CAP
+    counts, groups = _facets(params, matches)
     entries = members(user, params)
-    if entries is not None and facets:
+    if entries is not None:
         found = entries.count()
         if found:
             counts[MEMBER] = found
     offset = (params.page - 1) * page_size
     hits: list[Hit] = []
     preview: list[Hit] = []
+    rows: list[Any] = []
     if params.kind == MEMBER:
         rows = list(entries[offset : offset + page_size + 1]) if entries is not None else []
         hits = [_member_hit(user, e, member_wanted) for e in rows[:page_size]]
     else:
-        docs = documents(user, params)
-        if params.kind:
-            docs = docs.filter(kind=params.kind)
-        order = ["-created_at", "-id"]
-        if params.sort == "relevance" and params.words:
-            # Rank the newest RANK_WINDOW matches (already filtered and checked): the ranking reads
-            # each candidate's vector, so its cost must not grow with the number of matches.
-            window = docs.order_by(*order).values("pk")[:RANK_WINDOW]
-            docs = get_backend().match(SearchDocument.objects.filter(pk__in=Subquery(window)), params.words,
-                                       ranked=True)
-            order = ["-score", *order]
-        docs = docs.defer("vector", "title_terms", "body_terms").select_related("group", "author").order_by(*order)
-        rows = list(docs[offset : offset + page_size + 1])
-        hits = [_doc_hit(d, wanted) for d in rows[:page_size]]
+        rows = _page(user, params, matches, capped, offset, page_size)
+        hits = _doc_hits(rows[:page_size], wanted)
         if not params.kind and params.page == 1 and entries is not None and counts.get(MEMBER):
             preview = [_member_hit(user, e, member_wanted) for e in entries[:MEMBER_PREVIEW]]
     return Results(params, counts, hits, len(rows) > page_size, groups, preview, capped)
 
 
-def _facets(user: Any, params: Params) -> tuple[dict[str, int], list[dict[str, Any]], bool]:
-    """Counts per kind and per group of the matching documents, in one query over at most
-    ``COUNT_CAP`` + 1 of them (then the group names of the top groups, a second small query)."""
+def _page(user: Any, params: Params, matches: list[tuple], capped: bool, offset: int, size: int) -> list[Any]:
+    """The documents of the page (one more, to know whether another page follows)."""
+    ranked = params.sort == "relevance" and bool(params.words)
+    limit = RANK_WINDOW if ranked else offset + size + 1
+    if capped:
+        # Too many matches to have them all: the newest ones, straight from the database.
+        newest = documents(user, params)
+        if params.kind:
+            newest = newest.filter(kind=params.kind)
+        ids = list(newest.order_by("-created_at", "-id").values_list("pk", flat=True)[:limit])
+    else:
+        mine = [m for m in matches if not params.kind or m[1] == params.kind]
+        mine.sort(key=lambda m: (m[3], m[0]), reverse=True)
+        ids = [m[0] for m in mine[:limit]]
+    if not ids:
+        return []
+    docs = SearchDocument.objects.filter(pk__in=ids).defer("vector", "title_terms", "body_terms")
+    order = ["-created_at", "-id"]
+    if ranked:
+        docs = get_backend().match(docs, params.words, ranked=True)
+        order = ["-score", *order]
+    return list(docs.order_by(*order)[offset : offset + size + 1])
+
+
+def _doc_hits(docs: list[SearchDocument], wanted: frozenset[str]) -> list[Hit]:
+    """Hits of a page of documents, with the names of their groups and authors (two small queries)."""
+    from tribu.accounts.models import User
     from tribu.groups.models import Group
 
-    window = documents(user, params).order_by().values_list("kind", "group_id")[: COUNT_CAP + 1]
-    sql, sql_params = window.query.sql_with_params()
-    with connection.cursor() as cursor:
-        # Grouped over the capped window itself (a join back to the table would read all of it).
-        cursor.execute(f"SELECT w.kind, w.group_id, COUNT(*) FROM ({sql}) w GROUP BY w.kind, w.group_id",  # noqa: S608
-                       sql_params)
-        rows = cursor.fetchall()
+    group_ids = {d.group_id for d in docs if d.group_id}
+    author_ids = {d.author_id for d in docs if d.author_id}
+    groups = dict(Group.objects.filter(pk__in=group_ids).values_list("pk", "name")) if group_ids else {}
+    authors = {u.pk: u.name for u in User.objects.filter(pk__in=author_ids)} if author_ids else {}
+    return [_doc_hit(d, wanted, groups, authors) for d in docs]
+
+
+def _facets(params: Params, matches: list[tuple]) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Counts per kind and per group of the matches (the capped list), and the top groups' names."""
+    from tribu.groups.models import Group
+
     counts: dict[str, int] = {}
     per_group: dict[int, int] = {}
-    for kind, group_id, n in rows:
-        counts[kind] = counts.get(kind, 0) + n
+    for _pk, kind, group_id, _created in matches:
+        counts[kind] = counts.get(kind, 0) + 1
         if group_id is not None and (not params.kind or params.kind == kind):
-            per_group[group_id] = per_group.get(group_id, 0) + n
-    capped = sum(counts.values()) > COUNT_CAP
+            per_group[group_id] = per_group.get(group_id, 0) + 1
     top = sorted(per_group.items(), key=lambda item: -item[1])[: GROUP_FACET_SIZE * 2]
     names = dict(Group.objects.filter(pk__in=[g for g, _n in top]).values_list("pk", "name")) if top else {}
     groups = sorted(
         ({"id": g, "name": names[g], "count": n} for g, n in top if g in names), key=lambda g: (-g["count"], g["name"])
     )[:GROUP_FACET_SIZE]
-    return counts, groups, capped
+    return counts, groups
