@@ -518,7 +518,12 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self._log.close()
-        return self.log_path.read_text(errors="replace").count("Traceback")
+        text = self.log_path.read_text(errors="replace")
+        if "Traceback" in text:  # keep the first one beside the count, the log goes with the data dir
+            first = text[text.index("Traceback"):].splitlines()
+            end = next((i for i, line in enumerate(first[1:], 1) if line and not line.startswith(" ")), len(first))
+            (RESULTS.parent / "results" / f".{self.name}-first-traceback.tmp").write_text("\n".join(first[:end + 1]))
+        return text.count("Traceback")
 
 
 def fetch(base: str, path: str, cookie: str) -> tuple[int, bytes]:
