@@ -19,6 +19,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
 from tribu.core.decorators import allowed_if
+from tribu.core.forms import add_action_errors
 
 from . import actions, audience, content, policies, queries, tracking
 from .forms import CampaignForm, NewsletterForm, ScheduleForm, blocks_from_post
@@ -30,16 +31,6 @@ manage = allowed_if(policies.can_manage_campaigns)
 
 def _errors(error: ValidationError) -> list[str]:
     return error.messages
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 @manage
@@ -55,7 +46,7 @@ def create(request: HttpRequest) -> HttpResponse:
         try:
             campaign = actions.create_campaign(request.user, **form.values())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The campaign was created: now write its content."))
             return redirect("campaigns:edit", pk=campaign.pk)
@@ -106,7 +97,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 block_errors = error.message_dict.pop("blocks")
                 error = ValidationError(error.message_dict) if error.message_dict else None
             if error is not None:
-                _add_errors(form, error)
+                add_action_errors(form, error)
         else:
             if not request.POST.get("add") and not request.POST.get("move"):
                 messages.success(request, _("The campaign was saved."))
@@ -288,7 +279,7 @@ def newsletter(request: HttpRequest) -> HttpResponse:
                     request.user, start=start, end=end, name=form.cleaned_data["name"], proposal=proposal
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_action_errors(form, error)
             else:
                 messages.success(request, _("The newsletter draft is ready: edit it before sending."))
                 return redirect("campaigns:edit", pk=campaign.pk)

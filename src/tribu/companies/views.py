@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from tribu.accounts.models import User
 from tribu.core.decorators import allowed_if
+from tribu.core.forms import add_action_errors
 from tribu.core.markdown import render_markdown
 from tribu.core.policies import is_member_area_allowed
 from tribu.memberships.access import check_area, tier_page
@@ -36,16 +37,6 @@ def _guard(request: HttpRequest, allowed: bool) -> HttpResponse | None:
 
 def _status(form: Any) -> int:
     return 400 if form.is_bound and form.errors else 200
-
-
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 # ---------------------------------------------------------------- directory, partners, company page
@@ -126,7 +117,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             actions.update_company(request.user, company, values)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The company profile was saved."))
             return redirect("companies:detail", slug=company.slug)
@@ -147,7 +138,7 @@ def create(request: HttpRequest) -> HttpResponse:
         try:
             company = actions.create_company(request.user, **values)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The company %(name)s was created.") % {"name": company.name})
             return redirect("companies:people", slug=company.slug)
@@ -164,7 +155,7 @@ def delete(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             actions.delete_company(request.user, company)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The company %(name)s was deleted.") % {"name": company.name})
             return redirect("companies:manage")
@@ -186,7 +177,7 @@ def levels(request: HttpRequest, level_id: int | None = None) -> HttpResponse:
         try:
             actions.save_partner_level(request.user, form.instance)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The partner level was saved."))
             return redirect("companies:levels")
@@ -252,7 +243,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
             )
             return _people_page(request, company, invite_form=form, status=429)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(
                 request,

@@ -12,6 +12,17 @@ from .models import Community
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/webp", "image/gif", "image/x-icon", "image/vnd.microsoft.icon"}
 
 
+def add_action_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show an action's ``ValidationError`` on the form: messages for one of the form's fields go
+    under that field, the others (and messages without a field) at the top of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
 def validate_image_upload(upload: object) -> None:
     """Uploads are type-checked by their content (Pillow) and size-limited."""
     if upload is None or not hasattr(upload, "size"):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tribu.core.decorators import allowed_if
+from tribu.core.forms import add_action_errors
 from tribu.core.markdown import render_markdown
 from tribu.core.policies import is_member_area_allowed
 from tribu.imports.exports import safe_cell
@@ -32,16 +33,6 @@ def _guard(request: HttpRequest, allowed: bool) -> HttpResponse | None:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise Http404
-
-
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _viewable(request: HttpRequest, slug: str) -> Any:
@@ -193,7 +184,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, error.messages[0])
         return render_detail_error(request, event, status=409 if error.code == "already" else 400)
     except ValidationError as error:
-        _form_errors(form, error)
+        add_action_errors(form, error)
         for message in form.non_field_errors() + [m for f in form.errors.values() for m in f]:
             messages.error(request, message)
         return render_detail_error(request, event, status=400)
@@ -286,7 +277,7 @@ def feedback(request: HttpRequest, code: str) -> HttpResponse:
             try:
                 actions.submit_feedback(request.user, registration, **form.cleaned_data)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_action_errors(form, error)
             else:
                 messages.success(request, _("Thank you for your feedback."))
                 return redirect("events:detail", slug=registration.event.slug)
@@ -332,7 +323,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 for other in series.events.exclude(pk=event.pk):
                     other.partners.set(form.cleaned_data.get("partners") or [])
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The event is saved as a draft: publish it when it is ready."))
             return redirect("events:detail", slug=event.slug)
@@ -358,7 +349,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
             actions.update_event(request.user, event, values, tiers=tiers)
             event.partners.set(form.cleaned_data.get("partners") or [])
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The event is saved."))
             return redirect("events:detail", slug=event.slug)
@@ -455,7 +446,7 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
                 actions.add_resource(request.user, event, title=data["title"], kind=data["kind"], url=data["url"],
                                      file=data["file"] or None)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("Added."))
             return redirect("events:programme", slug=event.slug)

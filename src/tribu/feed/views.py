@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tribu.core import policies as core_policies
 from tribu.core.decorators import allowed_if
+from tribu.core.forms import add_action_errors
 from tribu.groups import policies as group_policies
 from tribu.groups import queries as group_queries
 
@@ -168,16 +169,6 @@ def _places(user: Any, groups: list[Any]) -> list[tuple[str, str]]:
     return places + [(str(g.pk), g.name) for g in groups if policies.can_post_in(user, g)]
 
 
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for message in (m for e in errors for m in e.messages):
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 def _alts(form: ComposeForm) -> list[str]:
     return [line.strip() for line in (form.cleaned_data.get("alts") or "").splitlines()]
 
@@ -257,7 +248,7 @@ def compose(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(error) or _("You may not post here."))
                 status = 403
             except ValidationError as error:
-                _form_errors(form, error)
+                add_action_errors(form, error)
             else:
                 _tell_unreached(request, post)
                 _published_message(request, post)
@@ -303,7 +294,7 @@ def edit(request: HttpRequest, post_id: int) -> HttpResponse:
             except PermissionDenied:
                 raise
             except ValidationError as error:
-                _form_errors(form, error)
+                add_action_errors(form, error)
             else:
                 _tell_unreached(request, post)
                 if post.status == PostStatus.PUBLISHED:
@@ -472,7 +463,7 @@ def welcome_blocks(request: HttpRequest, block_id: int | None = None) -> HttpRes
             try:
                 actions.save_welcome_block(request.user, block, **form.cleaned_data)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_action_errors(form, error)
             else:
                 messages.success(request, _("The welcome block is saved."))
                 return redirect("feed:welcome_blocks")

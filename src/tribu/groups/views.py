@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tribu.core.decorators import allowed_if
+from tribu.core.forms import add_action_errors
 from tribu.core.markdown import render_markdown
 from tribu.imports.exports import safe_cell
 
@@ -51,16 +52,6 @@ def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _refuse(request: HttpRequest, group: Group, error: Exception, status: int = 403) -> HttpResponse:
@@ -250,7 +241,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             try:
                 actions.request_to_join(user, group, answers)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_action_errors(form, error)
             except PermissionDenied as error:
                 return _refuse(request, group, error)
             else:
@@ -337,7 +328,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             actions.update_group(request.user, group, values, tiers)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         except PermissionDenied as error:
             form.add_error("parent", str(error) or _("You are not allowed to do this."))
         else:
@@ -381,7 +372,7 @@ def create(request: HttpRequest) -> HttpResponse:
         try:
             group = actions.create_group(user, tiers=form.cleaned_data["required_tiers"], **form.values())
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         except PermissionDenied:
             form.add_error("parent", _("You cannot create a group there."))
         else:
@@ -397,7 +388,7 @@ def _propose(request: HttpRequest) -> HttpResponse:
         try:
             actions.request_creation(request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("Your proposal was sent to the community team."))
             return redirect("groups:index")
@@ -468,7 +459,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
                        % {"n": limited.limit})
         return _invite_page(request, group, form, 429)
     except ValidationError as error:
-        _form_errors(form, error)
+        add_action_errors(form, error)
         return _invite_page(request, group, form, 400)
     if result.sent:
         sent = ", ".join(i.email for i in result.sent)
@@ -537,7 +528,7 @@ def rules_page(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             rules.add_rule(request.user, group, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The rule was added: matching members join the group now."))
             return redirect("groups:rules", slug=group.slug)
@@ -616,7 +607,7 @@ def type_edit(request: HttpRequest, type_id: int | None = None) -> HttpResponse:
         try:
             actions.save_group_type(request.user, form.instance)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The group type was saved."))
             return redirect("groups:manage")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tribu.core import policies as core_policies
+from tribu.core.forms import add_action_errors
 from tribu.groups import policies as group_policies
 from tribu.groups import queries as group_queries
 from tribu.groups.models import Group
@@ -37,16 +38,6 @@ def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _query(filters: queries.Filters) -> str:
@@ -270,7 +261,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 published=data["published"], tiers=data["required_tiers"], restriction_mode=data["restriction_mode"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         except PermissionDenied as error:
             form.add_error("place", str(error) or _("You are not allowed to do this."))
         else:
@@ -293,7 +284,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **{name: data[name] for name in actions.FIELDS},
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The resource was saved."))
             return redirect("library:detail", pk=resource.pk)
@@ -351,7 +342,7 @@ def category_create(request: HttpRequest) -> HttpResponse:
                 description_en=data["description_en"], parent=data["parent"], position=data["position"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         except PermissionDenied as error:
             form.add_error("place", str(error) or _("You are not allowed to do this."))
         else:
@@ -371,7 +362,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
             actions.update_category(request.user, cat, **{
                 n: data[n] for n in ("name_fr", "name_en", "description_fr", "description_en", "parent", "position")})
         except ValidationError as error:
-            _form_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The category was saved."))
             return redirect("library:manage")
