@@ -1,22 +1,24 @@
 """Search on PostgreSQL with 1,000,000 posts: the real search function and page against the bare SQL.
 
-    .venv/bin/python bench/search.py [--posts 1000000] [--runs 200] [--reuse] [--keep] [--no-save]
+    .venv/bin/python bench/search.py [--posts 1000000] [--runs 200] [--db NAME] [--reuse] [--keep] [--no-save]
 
-1. Creates a dedicated database (``tribu_searchbench`` on ``--server``; ``--reuse`` keeps an already
-   seeded one, ``--keep`` does not drop it at the end), migrates it, and seeds with SQL
+1. Creates a dedicated database (``--db``, ``tribu_searchbench`` by default, on ``--server``;
+   ``--reuse`` keeps an already seeded one, ``--keep`` does not drop it at the end), migrates it, and seeds with SQL
    (``generate_series``): 200 authors, 60 groups (public, moderated, private; some tier-restricted),
-   ``--posts`` posts whose titles and bodies are drawn from French and English word lists (Faker's
-   lorem lists, accents included) with a Zipf-like skew (over a shuffled list), so common words match hundreds of
-   thousands of posts and rare ones a few hundred; then their search documents, built by the same
+   ``--posts`` posts whose titles and bodies are drawn from a 40,000-word vocabulary (Faker's French and
+   English lorem lists, accents included, then made-up words) with Zipf frequencies like real text (word k
+   drawn with a probability ~ 1/k), so common words match hundreds of thousands of posts and the long
+   tail a few dozen; then their search documents, built by the same
    SQL the indexer uses (``PostgresBackend.vector_sql``), and ``VACUUM ANALYZE``.
 2. A member, Mia, belongs to 5 groups (one private); the search runs as her, so every query applies
    the permission rules (readable groups, tiers, events and groups visibility).
-3. Measures, over a fixed mix of searches (a rare word, a medium word, a common word, two words, an
-   accent-less spelling of an accented word, a filter by group):
+3. Measures, over a fixed mix of typical member searches (a rare word, a medium word, a common word,
+   two words, an accent-less spelling of an accented word, a common word in a group, a common and a
+   rare word together), p50/p95 over all of them:
    - ``search``: ``queries.search(mia, queries.parse(...))`` — counts per kind, groups facet, the
      members tab count, a ranked page of 20 with highlights: what the page and the API call;
-   - ``bare``: the same search written by hand with the same caps (one pass over at most 10,001
-     matches, the ranked page among the 1,000 newest) run through psycopg;
+   - ``bare``: the same search written by hand with the same caps (the first 1,001 matches counted
+     per kind and group in SQL, the page ranked among the 200 newest) run through psycopg;
    - ``page``: ``GET /search/?q=…`` through Django's test client (session, middleware, template);
    - requests per second of ``search`` from 2 threads;
    - queries per search of each query of the mix (the same whatever the data size:
@@ -52,8 +54,12 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def vocabulary() -> list[tuple[str, str]]:
-    """(word as written, folded) pairs: French then English lorem words, de-duplicated."""
+def vocabulary(size: int = 40_000) -> list[tuple[str, str]]:
+    """(word as written, folded) pairs, most common first: Faker's French and English lorem words
+    (accents included, shuffled), then made-up words of two to four syllables up to ``size`` words, so
+    that the seed's Zipf draw (``seed``) gives a long tail of rare words like real text has."""
+    import random
+
     from faker.providers.lorem.en_US import Provider as English
     from faker.providers.lorem.fr_FR import Provider as French
 
@@ -66,9 +72,16 @@ def vocabulary() -> list[tuple[str, str]]:
         if len(word) > 2 and word not in seen and word.isalpha():
             seen.add(word)
             words.append((word, fold(word)))
-    import random
-
-    random.Random(6).shuffle(words)
+    rng = random.Random(6)
+    rng.shuffle(words)
+    onsets = ["b", "br", "c", "ch", "d", "f", "g", "gr", "j", "l", "m", "n", "p", "pl", "r", "s", "t", "tr", "v", "z"]
+    vowels = ["a", "e", "i", "o", "u", "ou", "é", "ai"]
+    codas = ["", "", "n", "r", "l", "s", "x"]
+    while len(words) < size:
+        word = "".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.randint(2, 4))) + rng.choice(codas)
+        if word not in seen:
+            seen.add(word)
+            words.append((word, fold(word)))
     return words
 
 
@@ -98,8 +111,9 @@ def seed(posts: int) -> dict:
     nwords = len(words)
 
     def text(count: str) -> str:
-        # Zipf-like: power(random(), 1.5) favours the first (most common) words of the list.
-        return (f"(SELECT string_agg((%(words)s::text[])[1 + floor({nwords} * power(random(), 1.5))::int], ' ') "  # noqa: S608 - numbers only
+        # Zipf (s = 1, like real text): power(n, random()) is log-uniform on [1, n), so word k is drawn
+        # with a probability ~ 1 / k.
+        return (f"(SELECT string_agg((%(words)s::text[])[floor(power({nwords}, random()))::int], ' ') "  # noqa: S608 - numbers only
                 f"FROM generate_series(1, {count}))")
 
     log(f"seeding {posts} posts…")
@@ -158,13 +172,17 @@ def queries_mix() -> list[dict]:
         {"label": "two words", "q": f"{medium} {stats[len(stats) // 15][0]}"},
         {"label": "accent-less spelling", "q": fold(accented)},
         {"label": "common word in a group", "q": common, "group": str(group_id)},
+        {"label": "common and rare words", "q": f"{common} {rare}"},
     ]
 
 
+_TSQUERIES: dict[tuple[str, ...], str] = {}
+
+
 def bare_search(cur, mix_item: dict, member_id: int) -> int:
-    """The same search by hand, with the same caps: one pass over at most 10,001 matches (kind,
-    group, date) for the counts and the window, the groups' names, then the page ranked among the
-    1,000 newest matches with its group and author names."""
+    """The same search by hand, with the same caps: the words' tsquery, the first 1,001 matches counted
+    per kind and group by the database, the groups' names, then the page ranked among the 200 newest
+    matches, with its authors' names."""
     from tribu.search.text import query_words
 
     words = query_words(mix_item["q"])
@@ -172,30 +190,30 @@ def bare_search(cur, mix_item: dict, member_id: int) -> int:
                 "OR numnode(plainto_tsquery('english', %(w{i})s)) = 0 THEN ''::tsquery "
                 "ELSE plainto_tsquery('french', %(w{i})s) || plainto_tsquery('english', %(w{i})s) END)")
     tsq = " && ".join(word_sql.format(i=i) for i in range(len(words)))
-    args = {f"w{i}": w for i, w in enumerate(words)} | {"uid": member_id}
+    if tuple(words) not in _TSQUERIES:  # computed once per words, like Tribu's backend
+        cur.execute(f"SELECT ({tsq})::text", {f"w{i}": w for i, w in enumerate(words)})
+        _TSQUERIES[tuple(words)] = cur.fetchone()[0]
+    args = {"tsq": _TSQUERIES[tuple(words)], "uid": member_id}
     readable = """(d.group_id IS NULL OR d.group_id IN (SELECT g.id FROM groups_group g
                     WHERE g.effective_visibility = 'public'
                     OR g.id IN (SELECT gm.group_id FROM groups_groupmembership gm WHERE gm.user_id = %(uid)s)))"""
-    where = f"d.vector @@ ({tsq}) AND d.kind IN ('post', 'comment', 'resource') AND {readable} AND d.tier_ids = ''"
+    where = (f"d.vector @@ %(tsq)s::tsquery AND d.kind IN ('post', 'comment', 'resource') AND {readable} "
+             "AND d.tier_ids = ''")
     if mix_item.get("group"):
         where += " AND d.group_id = %(group)s"
         args["group"] = int(mix_item["group"])
-    cur.execute(f"SELECT d.id, d.kind, d.group_id, d.created_at FROM search_searchdocument d WHERE {where} "  # noqa: S608
-                "LIMIT 10001", args)
-    matches = cur.fetchall()
-    groups: dict[int, int] = {}
-    for _id, _kind, group_id, _created in matches:
-        if group_id:
-            groups[group_id] = groups.get(group_id, 0) + 1
+    cur.execute(f"SELECT m.kind, m.group_id, COUNT(*) FROM (SELECT d.kind, d.group_id FROM search_searchdocument d "  # noqa: S608
+                f"WHERE {where} LIMIT 1001) m GROUP BY m.kind, m.group_id", args)
+    groups = {group_id for _kind, group_id, _n in cur.fetchall() if group_id}
     cur.execute("SELECT id, name FROM groups_group WHERE id = ANY(%s)", [sorted(groups)])
     cur.fetchall()
-    newest = sorted(matches, key=lambda m: (m[3], m[0]), reverse=True)[:1000]
     cur.execute(
         f"""SELECT d.id, d.kind, d.object_id, d.title, d.body, d.url, d.created_at, d.group_id, d.author_id,
-                   ts_rank(d.vector, ({tsq})) AS score
-            FROM search_searchdocument d WHERE d.id = ANY(%(ids)s)
+                   ts_rank(d.vector, %(tsq)s::tsquery) AS score
+            FROM search_searchdocument d WHERE d.id IN (
+                SELECT d.id FROM search_searchdocument d WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT 200)
             ORDER BY score DESC, d.created_at DESC, d.id DESC LIMIT 21""",  # noqa: S608
-        args | {"ids": [m[0] for m in newest]},
+        args,
     )
     page = cur.fetchall()
     cur.execute("SELECT id, display_name FROM accounts_user WHERE id = ANY(%s)", [sorted({r[8] for r in page})])
@@ -289,6 +307,7 @@ def measure(runs: int, server: str, mia) -> dict:
 
 
 def main() -> None:
+    global DB_NAME
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=100, help="timed searches per query of the mix")
@@ -296,7 +315,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument("--db", default=DB_NAME, help=f"database name (default {DB_NAME})")
     args = parser.parse_args()
+    DB_NAME = args.db
 
     data_dir = Path(tempfile.mkdtemp(prefix="tribu-bench-search-"))
     for key in [k for k in os.environ if k.startswith(("TRIBU_", "DJANGO_")) or k in {"REDIS_URL", "DATABASE_URL"}]:

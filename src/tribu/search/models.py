@@ -71,7 +71,8 @@ class SearchDocument(models.Model):
         ]
         indexes = [
             models.Index(fields=["parent_id"], name="search_doc_parent", condition=models.Q(parent_id__isnull=False)),
-            models.Index(fields=["-created_at"], name="search_doc_time"),
+            # The newest matches first (the page and the relevance window): read backwards, in order.
+            models.Index(fields=["-created_at", "-id"], name="search_doc_newest"),
             # PostgreSQL: a GIN index on ``vector`` (migration 0002).
         ]
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.safestring import SafeString
@@ -39,10 +40,11 @@ from .models import Kind, SearchDocument
 
 PAGE_SIZE = 20
 MAX_PAGE = 50
-# Counts stop at COUNT_CAP matches ("10,000+"), and relevance ranks the RANK_WINDOW newest matches:
-# a common word matching half the community costs the same as a rare one.
-COUNT_CAP = 10_000
-RANK_WINDOW = 1_000
+# Counts stop at COUNT_CAP matches ("more than 1,000"), and relevance ranks the RANK_WINDOW newest
+# matches (or as many as the page asked for needs): a common word matching half the community costs
+# about the same as a rare one. Like Discourse or GitLab, a search never counts 200,000 matches.
+COUNT_CAP = 1_000
+RANK_WINDOW = 200
 MEMBER_PREVIEW = 4
 GROUP_FACET_SIZE = 8
 MEMBER = "member"
@@ -283,18 +285,17 @@ def _member_hit(user: Any, entry: Any, wanted: frozenset[str]) -> Hit:
 def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE) -> Results:
     """Run the search of ``params`` for ``user``. Without words nor filters, nothing is searched.
 
-    One pass over the matching documents (at most ``COUNT_CAP`` + 1 of them, reading only their kind,
-    group and date) gives the counts, the groups facet and the ranking window; then the page is
-    ranked among the window's documents by id, and the names of its groups and authors are read."""
+    The database counts the first ``COUNT_CAP`` + 1 matches per kind and group (the tabs and the
+    groups facet); then one query reads the page, ranked among the newest matches, and the names of its
+    groups and authors are read."""
     empty = Results(params, {}, [], False, [], [])
     if not params.words and not params.narrowed:
         return empty
     wanted = text.query_stems(params.words)
     member_wanted = frozenset(params.words)
-    matches = list(documents(user, params).order_by().values_list("pk", "kind", "group_id", "created_at")
-                   [: COUNT_CAP + 1])
-    capped = len(matches) > COUNT_CAP
-    counts, groups = _facets(params, matches)
+    tally = _tally(documents(user, params))
+    capped = sum(n for _kind, _group, n in tally) > COUNT_CAP
+    counts, groups = _facets(params, tally)
     entries = members(user, params)
     if entries is not None:
         found = entries.count()
@@ -308,33 +309,40 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE) -> Results:
         rows = list(entries[offset : offset + page_size + 1]) if entries is not None else []
         hits = [_member_hit(user, e, member_wanted) for e in rows[:page_size]]
     else:
-        rows = _page(user, params, matches, capped, offset, page_size)
+        if not params.kind or counts.get(params.kind):
+            rows = _page(user, params, offset, page_size)
         hits = _doc_hits(rows[:page_size], wanted)
         if not params.kind and params.page == 1 and entries is not None and counts.get(MEMBER):
             preview = [_member_hit(user, e, member_wanted) for e in entries[:MEMBER_PREVIEW]]
     return Results(params, counts, hits, len(rows) > page_size, groups, preview, capped)
 
 
-def _page(user: Any, params: Params, matches: list[tuple], capped: bool, offset: int, size: int) -> list[Any]:
-    """The documents of the page (one more, to know whether another page follows)."""
+def _tally(docs: QuerySet[SearchDocument]) -> list[tuple[str, int | None, int]]:
+    """(kind, group, count) of the first ``COUNT_CAP`` + 1 matches, counted by the database: the
+    rows themselves never leave it, and it stops reading at the cap."""
+    inner = docs.order_by().values_list("kind", "group_id")[: COUNT_CAP + 1]
+    sql, sql_params = inner.query.sql_with_params()
+    with connections[inner.db].cursor() as cursor:
+        cursor.execute(f"SELECT m.kind, m.group_id, COUNT(*) FROM ({sql}) m GROUP BY m.kind, m.group_id",  # noqa: S608
+                       sql_params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def _page(user: Any, params: Params, offset: int, size: int) -> list[Any]:
+    """The documents of the page (one more, to know whether another page follows): the newest
+    matches, or by relevance among the ``RANK_WINDOW`` newest ones — one query, whose window
+    PostgreSQL reads either backwards on the date index, filtering on the words (a common word), or
+    from the words' GIN index (a rare one), as its statistics say."""
     ranked = params.sort == "relevance" and bool(params.words)
-    limit = RANK_WINDOW if ranked else offset + size + 1
-    if capped:
-        # Too many matches to have them all: the newest ones, straight from the database.
-        newest = documents(user, params)
-        if params.kind:
-            newest = newest.filter(kind=params.kind)
-        ids = list(newest.order_by("-created_at", "-id").values_list("pk", flat=True)[:limit])
-    else:
-        mine = [m for m in matches if not params.kind or m[1] == params.kind]
-        mine.sort(key=lambda m: (m[3], m[0]), reverse=True)
-        ids = [m[0] for m in mine[:limit]]
-    if not ids:
-        return []
-    docs = SearchDocument.objects.filter(pk__in=ids).defer("vector", "title_terms", "body_terms")
+    limit = max(RANK_WINDOW, offset + size + 1) if ranked else offset + size + 1
+    newest = documents(user, params)
+    if params.kind:
+        newest = newest.filter(kind=params.kind)
+    window = newest.order_by("-created_at", "-id").values("pk")[:limit]
+    docs = SearchDocument.objects.filter(pk__in=window).defer("vector", "title_terms", "body_terms")
     order = ["-created_at", "-id"]
     if ranked:
-        docs = get_backend().match(docs, params.words, ranked=True)
+        docs = docs.annotate(score=get_backend().score(params.words))
         order = ["-score", *order]
     return list(docs.order_by(*order)[offset : offset + size + 1])
 
@@ -351,16 +359,16 @@ def _doc_hits(docs: list[SearchDocument], wanted: frozenset[str]) -> list[Hit]:
     return [_doc_hit(d, wanted, groups, authors) for d in docs]
 
 
-def _facets(params: Params, matches: list[tuple]) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """Counts per kind and per group of the matches (the capped list), and the top groups' names."""
+def _facets(params: Params, tally: list[tuple]) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Counts per kind and per group of the matches (the capped tally), and the top groups' names."""
     from tribu.groups.models import Group
 
     counts: dict[str, int] = {}
     per_group: dict[int, int] = {}
-    for _pk, kind, group_id, _created in matches:
-        counts[kind] = counts.get(kind, 0) + 1
+    for kind, group_id, n in tally:
+        counts[kind] = counts.get(kind, 0) + n
         if group_id is not None and (not params.kind or params.kind == kind):
-            per_group[group_id] = per_group.get(group_id, 0) + 1
+            per_group[group_id] = per_group.get(group_id, 0) + n
     top = sorted(per_group.items(), key=lambda item: -item[1])[: GROUP_FACET_SIZE * 2]
     names = dict(Group.objects.filter(pk__in=[g for g, _n in top]).values_list("pk", "name")) if top else {}
     groups = sorted(
