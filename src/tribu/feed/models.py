@@ -8,9 +8,12 @@ are kept by the actions with ``F()`` updates so lists never count rows.
 
 from __future__ import annotations
 
+from html import unescape
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 
@@ -132,6 +135,12 @@ class Post(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.locked_at is not None
+
+    @property
+    def plain_text(self) -> str:
+        """The rendered body as plain text (tags removed, entities such as ``&nbsp;`` decoded) for
+        headings and excerpts; templates escape it again."""
+        return unescape(strip_tags(self.body_html))
 
     @property
     def is_solved(self) -> bool:
