@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tribu.core.activity import record
+from tribu.search.indexing import index_later
 
 from . import policies
 from .models import (
@@ -191,6 +192,7 @@ def create_event(actor: Any, *, tiers: list[Any] | None = None, **values: Any) -
         if tiers is not None:
             event.required_tiers.set(tiers)
         record(actor, "event.created", event, event.group_id, title=event.title)
+        index_later(event)
     return event
 
 
@@ -231,6 +233,7 @@ def update_event(actor: Any, event: Event, values: dict[str, Any], *, tiers: lis
             event.required_tiers.set(tiers)
             changed.append("required_tiers")
         record(actor, "event.updated", event, event.group_id, title=event.title, fields=changed)
+        index_later(event)
         if event.status == EventStatus.PUBLISHED and NOTIFIED_FIELDS & set(changed):
             _tell_registrants(actor, event, "changed")
         if "capacity" in changed:
@@ -255,6 +258,7 @@ def publish_event(actor: Any, event: Event, *, announce: bool = True, segment: A
             raise ValidationError(_("Only a draft can be published."), code="not_draft")
         event.status = EventStatus.PUBLISHED
         activity = record(actor, "event.published", event, event.group_id, title=event.title)
+        index_later(event)
         if announce:
             _announce(actor, event, activity, segment)
     return event
@@ -271,6 +275,7 @@ def cancel_event(actor: Any, event: Event, reason: str = "") -> Event:
         )
         event.refresh_from_db()
         record(actor, "event.cancelled", event, event.group_id, title=event.title, reason=reason[:500])
+        index_later(event)
         _tell_registrants(actor, event, "cancelled", reason=reason[:500])
     return event
 

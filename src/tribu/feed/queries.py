@@ -132,7 +132,11 @@ def home_q(user: Any) -> Q:
 def home_feed(user: Any, *, sort: str = "latest", cursor: Cursor | None = None,
               size: int = FEED_SIZE) -> tuple[list[Post], str | None]:
     # Pinned community posts lead the first page (``pinned_on_home``) instead of appearing in the stream.
-    posts = _cards(visible_posts(user).filter(home_q(user))).exclude(pinned=True, group__isnull=True)
+    # Welcome posts stay in their group's feed: on the home page one newcomer after another would bury
+    # the conversations; a member still finds their own welcome there.
+    own_welcome = Post.mentions.through.objects.filter(user_id=user.pk).values("post_id")
+    posts = (_cards(visible_posts(user).filter(home_q(user))).exclude(pinned=True, group__isnull=True)
+             .exclude(Q(kind=PostKind.WELCOME) & ~Q(pk__in=own_welcome)))
     return _keyset(posts, sort, cursor, size)
 
 

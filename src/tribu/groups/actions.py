@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from tribu.core.activity import record
+from tribu.search.indexing import index_later, remove_later
 
 from . import policies, queries
 from .models import (
@@ -165,6 +166,7 @@ def create_group(actor: Any, *, owner: Any = None, tiers: Iterable[Any] = (), **
         Group.objects.filter(pk=group.pk).update(member_count=1)
         group.member_count = 1
         record(actor, "group.created", group, group=group, name=group.name, audit=policies.can_manage_groups(actor))
+        index_later(group)
     policies.forget(owner)
     return group
 
@@ -209,6 +211,7 @@ def update_group(actor: Any, group: Group, values: dict[str, Any], tiers: Iterab
             transaction.on_commit(queries.forget_restricted)
         record(actor, "group.updated", group, group=group, name=group.name,
                fields=[c for c in changed if c not in ("path", "depth", "effective_visibility", "effective_guests")])
+        index_later(group)
     return changed
 
 
@@ -226,6 +229,7 @@ def archive_group(actor: Any, group: Group, archived: bool = True) -> Group:
         locked.save(update_fields=["archived_at", "updated_at"])
         record(actor, "group.archived" if archived else "group.unarchived", locked, group=locked, name=locked.name,
                audit=policies.can_manage_groups(actor))
+        index_later(locked)
     return locked
 
 
@@ -236,6 +240,7 @@ def delete_group(actor: Any, group: Group) -> None:
         raise ValidationError(_("Move or delete its sub-groups first."), code="has_children")
     with transaction.atomic():
         record(actor, "group.deleted", None, audit=True, name=group.name, group_id_was=group.pk)
+        remove_later(group)
         group.delete()
         transaction.on_commit(queries.forget_restricted)
 

@@ -283,6 +283,20 @@ def test_tags_and_follows_bring_posts_to_the_home_feed(client, places, anna, osc
     assert "Sortie photo" not in client.get("/feed/").content.decode()
 
 
+def test_the_home_feed_leaves_other_newcomers_welcomes_to_their_group_but_shows_mine(client, places, mia, oscar):
+    from tribu.groups.actions import join_group
+
+    group = places["public"]
+    join_group(oscar, group)
+    actions.create_post(mia, group, "Une vraie discussion")
+    client.force_login(mia)
+    home = client.get("/feed/").content.decode()
+    assert "Une vraie discussion" in home and "Oscar Outsider" not in home
+    assert "Oscar Outsider" in client.get(f"/groups/{group.slug}/").content.decode()
+    client.force_login(oscar)
+    assert "Oscar Outsider" in client.get("/feed/").content.decode()
+
+
 # --- the home feed ---------------------------------------------------------------------------------
 
 
