@@ -44,9 +44,7 @@ def group_posts(group: Any, *, with_subgroups_of: Any = None) -> QuerySet[Post]:
         posts = live().filter(
             group__in=readable_groups(with_subgroups_of).filter(path__startswith=group.path).values("pk")
         )
-    posts = posts.select_related("author").defer("body") if with_subgroups_of is None else posts.select_related(
-        "author", "group").defer("body")
-    return posts.order_by("-pinned", "-published_at", "-id")
+    return _cards(posts).order_by("-pinned", "-published_at", "-id")
 
 
 def page_of(rows: Any, number: Any) -> Page:
@@ -163,6 +161,18 @@ def follows_tag(user: Any, tag: Tag) -> bool:
 
 def follows_member(user: Any, member_id: int) -> bool:
     return Follow.objects.filter(follower_id=user.pk, user_id=member_id).exists()
+
+
+def cards(posts: list[Post], user: Any) -> list[Post]:
+    """Posts ready for ``feed/_card.html`` (a page of a group's feed, of the home feed…): decorated,
+    with what ``user`` may do with each."""
+    from . import policies
+
+    decorate(posts, user)
+    for post in posts:
+        post.can_edit = policies.can_edit(user, post)  # type: ignore[attr-defined]
+        post.can_moderate = policies.can_pin(user, post)  # type: ignore[attr-defined]
+    return posts
 
 
 def decorate(posts: list[Post], user: Any) -> list[Post]:

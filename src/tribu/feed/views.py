@@ -58,13 +58,6 @@ def _sort(request: HttpRequest) -> str:
     return sort if sort in queries.SORTS else "latest"
 
 
-def _mark_rights(posts: list[Post], user: Any) -> list[Post]:
-    for post in posts:
-        post.can_edit = policies.can_edit(user, post)  # type: ignore[attr-defined]
-        post.can_moderate = policies.can_pin(user, post)  # type: ignore[attr-defined]
-    return posts
-
-
 # --- the home feed ---------------------------------------------------------------------------------
 
 
@@ -76,8 +69,7 @@ def index(request: HttpRequest) -> HttpResponse:
     cursor = queries.Cursor.decode(request.GET.get("before"))
     posts, next_cursor = queries.home_feed(user, sort=sort, cursor=cursor)
     pinned = queries.pinned_on_home(user) if cursor is None else []
-    queries.decorate(pinned + posts, user)
-    _mark_rights(pinned + posts, user)
+    queries.cards(pinned + posts, user)
     context = {"posts": posts, "pinned": pinned, "next_cursor": next_cursor, "sort": sort, "cursor": cursor,
                "base_url": reverse("feed:index")}
     if request.headers.get("HX-Request"):
@@ -99,8 +91,7 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
     sort = _sort(request)
     cursor = queries.Cursor.decode(request.GET.get("before"))
     posts, next_cursor = queries.tag_feed(request.user, found, sort=sort, cursor=cursor)
-    queries.decorate(posts, request.user)
-    _mark_rights(posts, request.user)
+    queries.cards(posts, request.user)
     context = {"tag": found, "posts": posts, "pinned": [], "next_cursor": next_cursor, "sort": sort,
                "cursor": cursor, "base_url": reverse("feed:tag", args=[found.name])}
     if request.headers.get("HX-Request"):

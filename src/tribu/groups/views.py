@@ -157,10 +157,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         feed_queries.group_posts(group, with_subgroups_of=request.user if with_subgroups else None),
         request.GET.get("page"),
     )
+    feed_queries.cards(list(posts.object_list), request.user)
     can_moderate = policies.can_moderate(request.user, group)
-    for post in posts:
-        post.can_pin = can_moderate and post.group_id == group.pk
-        post.can_delete = post.can_pin or (post.author_id == request.user.pk and not group.is_archived)
     return _page(request, group, "feed", {
         "posts": posts, "with_subgroups": with_subgroups,
         "can_post": feed_policies.can_post_in(request.user, group),
