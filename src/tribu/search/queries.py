@@ -293,7 +293,8 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE) -> Results:
         return empty
     wanted = text.query_stems(params.words)
     member_wanted = frozenset(params.words)
-    tally = _tally(documents(user, params))
+    matching = documents(user, params)
+    tally = _tally(matching)
     capped = sum(n for _kind, _group, n in tally) > COUNT_CAP
     counts, groups = _facets(params, tally)
     entries = members(user, params)
@@ -310,7 +311,7 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE) -> Results:
         hits = [_member_hit(user, e, member_wanted) for e in rows[:page_size]]
     else:
         if not params.kind or counts.get(params.kind):
-            rows = _page(user, params, offset, page_size)
+            rows = _page(matching, params, offset, page_size)
         hits = _doc_hits(rows[:page_size], wanted)
         if not params.kind and params.page == 1 and entries is not None and counts.get(MEMBER):
             preview = [_member_hit(user, e, member_wanted) for e in entries[:MEMBER_PREVIEW]]
@@ -328,14 +329,14 @@ def _tally(docs: QuerySet[SearchDocument]) -> list[tuple[str, int | None, int]]:
         return [tuple(row) for row in cursor.fetchall()]
 
 
-def _page(user: Any, params: Params, offset: int, size: int) -> list[Any]:
+def _page(matching: QuerySet[SearchDocument], params: Params, offset: int, size: int) -> list[Any]:
     """The documents of the page (one more, to know whether another page follows): the newest
     matches, or by relevance among the ``RANK_WINDOW`` newest ones — one query, whose window
     PostgreSQL reads either backwards on the date index, filtering on the words (a common word), or
     from the words' GIN index (a rare one), as its statistics say."""
     ranked = params.sort == "relevance" and bool(params.words)
     limit = max(RANK_WINDOW, offset + size + 1) if ranked else offset + size + 1
-    newest = documents(user, params)
+    newest = matching
     if params.kind:
         newest = newest.filter(kind=params.kind)
     window = newest.order_by("-created_at", "-id").values("pk")[:limit]
