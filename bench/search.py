@@ -18,7 +18,7 @@
    - ``search``: ``queries.search(mia, queries.parse(...))`` — counts per kind, groups facet, the
      members tab count, a ranked page of 20 with highlights: what the page and the API call;
    - ``bare``: the same search written by hand with the same caps (the first 1,001 matches counted
-     per kind and group in SQL, the page ranked among the 200 newest) run through psycopg;
+     per kind and group in SQL, the page ranked among the 100 newest) run through psycopg;
    - ``page``: ``GET /search/?q=…`` through Django's test client (session, middleware, template);
    - requests per second of ``search`` from 2 threads;
    - queries per search of each query of the mix (the same whatever the data size:
@@ -182,7 +182,7 @@ _TSQUERIES: dict[tuple[str, ...], str] = {}
 
 def bare_search(cur, mix_item: dict, member_id: int) -> int:
     """The same search by hand, with the same caps: the words' tsquery, the first 1,001 matches counted
-    per kind and group by the database, the groups' names, then the page ranked among the 200 newest
+    per kind and group by the database, the groups' names, then the page ranked among the 100 newest
     matches, with its authors' names."""
     from tribu.search.text import query_words
 
@@ -212,7 +212,7 @@ def bare_search(cur, mix_item: dict, member_id: int) -> int:
         f"""SELECT d.id, d.kind, d.object_id, d.title, d.body, d.url, d.created_at, d.group_id, d.author_id,
                    ts_rank(d.vector, %(tsq)s::tsquery) AS score
             FROM search_searchdocument d WHERE d.id IN (
-                SELECT d.id FROM search_searchdocument d WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT 200)
+                SELECT d.id FROM search_searchdocument d WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT 100)
             ORDER BY score DESC, d.created_at DESC, d.id DESC LIMIT 21""",  # noqa: S608
         args,
     )

@@ -44,7 +44,7 @@ MAX_PAGE = 50
 # matches (or as many as the page asked for needs): a common word matching half the community costs
 # about the same as a rare one. Like Discourse or GitLab, a search never counts 200,000 matches.
 COUNT_CAP = 1_000
-RANK_WINDOW = 200
+RANK_WINDOW = 100
 MEMBER_PREVIEW = 4
 GROUP_FACET_SIZE = 8
 MEMBER = "member"
