@@ -183,7 +183,8 @@ _TSQUERIES: dict[tuple[str, ...], str] = {}
 def bare_search(cur, mix_item: dict, member_id: int) -> int:
     """The same search by hand, with the same caps: the words' tsquery, the first 1,001 matches counted
     per kind and group by the database, the groups' names, then the page ranked among the 100 newest
-    matches, with its authors' names."""
+    matches (read backwards on the date index when more than 1,000 match, else sorted here), with its
+    authors' names."""
     from tribu.search.text import query_words
 
     words = query_words(mix_item["q"])
@@ -205,14 +206,21 @@ def bare_search(cur, mix_item: dict, member_id: int) -> int:
         args["group"] = int(mix_item["group"])
     cur.execute(f"SELECT m.kind, m.group_id, COUNT(*) FROM (SELECT d.kind, d.group_id FROM search_searchdocument d "  # noqa: S608
                 f"WHERE {where} LIMIT 1001) m GROUP BY m.kind, m.group_id", args)
-    groups = {group_id for _kind, group_id, _n in cur.fetchall() if group_id}
+    tally = cur.fetchall()
+    groups = {group_id for _kind, group_id, _n in tally if group_id}
     cur.execute("SELECT id, name FROM groups_group WHERE id = ANY(%s)", [sorted(groups)])
     cur.fetchall()
+    if sum(n for _kind, _group, n in tally) > 1000:  # the 100 newest, backwards on the date index
+        order = "ORDER BY d.created_at DESC, d.id DESC LIMIT 100"
+        window = f"SELECT d.id FROM search_searchdocument d WHERE {where} {order}"  # noqa: S608
+    else:  # few matches: their dates from the words' index, sorted here
+        cur.execute(f"SELECT d.created_at, d.id FROM search_searchdocument d WHERE {where}", args)  # noqa: S608
+        args = args | {"ids": [pk for _created, pk in sorted(cur.fetchall(), reverse=True)[:100]]}
+        window = "SELECT unnest(%(ids)s::bigint[])"
     cur.execute(
         f"""SELECT d.id, d.kind, d.object_id, d.title, d.body, d.url, d.created_at, d.group_id, d.author_id,
                    ts_rank(d.vector, %(tsq)s::tsquery) AS score
-            FROM search_searchdocument d WHERE d.id IN (
-                SELECT d.id FROM search_searchdocument d WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT 100)
+            FROM search_searchdocument d WHERE d.id IN ({window})
             ORDER BY score DESC, d.created_at DESC, d.id DESC LIMIT 21""",  # noqa: S608
         args,
     )

@@ -311,7 +311,7 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE) -> Results:
         hits = [_member_hit(user, e, member_wanted) for e in rows[:page_size]]
     else:
         if not params.kind or counts.get(params.kind):
-            rows = _page(matching, params, offset, page_size)
+            rows = _page(matching, params, capped, offset, page_size)
         hits = _doc_hits(rows[:page_size], wanted)
         if not params.kind and params.page == 1 and entries is not None and counts.get(MEMBER):
             preview = [_member_hit(user, e, member_wanted) for e in entries[:MEMBER_PREVIEW]]
@@ -329,17 +329,27 @@ def _tally(docs: QuerySet[SearchDocument]) -> list[tuple[str, int | None, int]]:
         return [tuple(row) for row in cursor.fetchall()]
 
 
-def _page(matching: QuerySet[SearchDocument], params: Params, offset: int, size: int) -> list[Any]:
+def _page(matching: QuerySet[SearchDocument], params: Params, capped: bool, offset: int, size: int) -> list[Any]:
     """The documents of the page (one more, to know whether another page follows): the newest
-    matches, or by relevance among the ``RANK_WINDOW`` newest ones — one query, whose window
-    PostgreSQL reads either backwards on the date index, filtering on the words (a common word), or
-    from the words' GIN index (a rare one), as its statistics say."""
+    matches, or by relevance among the ``RANK_WINDOW`` newest ones.
+
+    More than ``COUNT_CAP`` matches: the window is a subquery that PostgreSQL reads backwards on the
+    date index, filtering on the words (they are in many documents, so it stops soon). Fewer: their
+    ids and dates are read from the words' index (at most ``COUNT_CAP`` of them) and sorted here —
+    an ``ORDER BY created_at LIMIT`` would tempt the planner into the same backwards scan, which for a
+    word in 60 documents out of a million reads the whole index."""
     ranked = params.sort == "relevance" and bool(params.words)
     limit = max(RANK_WINDOW, offset + size + 1) if ranked else offset + size + 1
     newest = matching
     if params.kind:
         newest = newest.filter(kind=params.kind)
-    window = newest.order_by("-created_at", "-id").values("pk")[:limit]
+    if capped:
+        window: Any = newest.order_by("-created_at", "-id").values("pk")[:limit]
+    else:
+        found = sorted(newest.order_by().values_list("created_at", "pk"), reverse=True)
+        window = [pk for _created, pk in found[:limit]]
+        if not window:
+            return []
     docs = SearchDocument.objects.filter(pk__in=window).defer("vector", "title_terms", "body_terms")
     order = ["-created_at", "-id"]
     if ranked:
