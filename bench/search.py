@@ -238,7 +238,9 @@ def measure(runs: int, server: str, mia) -> dict:
     from tribu.search import queries
 
     mix = queries_mix()
-    conn = psycopg.connect(f"{server}/{DB_NAME}")
+    # Never prepared: after 5 runs psycopg would prepare the statements and PostgreSQL could switch to a
+    # generic plan, blind to the tsquery's words (a common word then read its 600,000 matches).
+    conn = psycopg.connect(f"{server}/{DB_NAME}", prepare_threshold=None)
 
     def through_tribu(item: dict) -> int:
         mia.__dict__.pop("_tribu_effective_tier_ids", None)
