@@ -66,7 +66,7 @@ def test_a_member_asks_to_join_the_animator_approves_from_the_notification_and_t
         page.context.clear_cookies()
         log_in(page, live_server.url, mia.email)
         page.goto(f"{live_server.url}/groups/{group.slug}/")
-        welcome = page.locator(".post-welcome").first
+        welcome = page.locator(".feed-welcome").first
         assert "Bienvenue" in welcome.inner_text()
         mention = welcome.locator(f"a[href='/profile/{mia.pk}/']")
         assert mention.inner_text() == "@Mia Membre"
