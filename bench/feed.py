@@ -599,12 +599,9 @@ def data_path(viewer: int, runs: int) -> dict:
         user = fresh()
         post = discussion_queries.post_for(user, HOT)
         page = discussion_queries.discussion_page(post, user)
-        try:
-            from tribu.media.queries import attachments_for
+        from tribu.media.queries import attachments_for
 
-            attachments_for([post])
-        except ImportError:  # pragma: no cover
-            pass
+        attachments_for([post])
         return len(page.comments) + len(list(post.tags.all()))
 
     out = {}

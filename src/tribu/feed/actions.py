@@ -126,15 +126,12 @@ def _clean_schedule(status: str, publish_at: datetime | None) -> tuple[str, date
 def _check_cover(cover: Any, cover_alt: str) -> str:
     cover_alt = " ".join((cover_alt or "").split())[:200]
     if cover:
+        from tribu.media.validation import check_upload
+
         try:
-            from tribu.media.validation import check_upload
-        except ImportError:  # pragma: no cover - media always ships with the feed
-            check_upload = None
-        if check_upload is not None:
-            try:
-                check_upload(cover, kinds=("image",))
-            except ValidationError as error:
-                raise ValidationError({"cover": error.messages}) from None
+            check_upload(cover, kinds=("image",))
+        except ValidationError as error:
+            raise ValidationError({"cover": error.messages}) from None
         if not cover_alt:
             raise ValidationError({"cover_alt": [_("Describe the cover image for people who cannot see it.")]})
     return cover_alt

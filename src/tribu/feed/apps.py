@@ -39,10 +39,8 @@ class FeedConfig(AppConfig):
         describe_verb("welcome_block.changed", _("%(who)s changed the welcome block « %(title)s »"))
         describe_verb("welcome_block.deleted", _("%(who)s deleted the welcome block « %(title)s »"))
 
-        try:
-            from tribu.media import owners
-        except ImportError:  # pragma: no cover - media ships with the feed
-            return
+        from tribu.media import owners
+
         from . import policies
         from .models import Post
 

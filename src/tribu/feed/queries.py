@@ -181,27 +181,14 @@ def decorate(posts: list[Post], user: Any) -> list[Post]:
     body is shown whole or as an excerpt."""
     if not posts:
         return posts
-    summaries: dict[int, Any] = {}
-    try:
-        from tribu.feed.discussion.queries import reaction_summaries
-    except ImportError:
-        reaction_summaries = None
-    if reaction_summaries is not None:
-        summaries = reaction_summaries(posts, user)
+    from tribu.feed.discussion.queries import reaction_summaries
+    from tribu.media.links import cards_for
+    from tribu.media.queries import attachments_for
+
+    summaries = reaction_summaries(posts, user)
     links = [p.link_url for p in posts if p.link_url]
-    cards: dict[str, Any] = {}
-    if links:
-        try:
-            from tribu.media.links import cards_for
-        except ImportError:  # pragma: no cover
-            cards_for = None
-        if cards_for is not None:
-            cards = cards_for(links, fetch_missing=False)
-    try:
-        from tribu.media.queries import attachments_for
-    except ImportError:  # pragma: no cover
-        attachments_for = None
-    files = attachments_for(posts) if attachments_for is not None else {}
+    cards = cards_for(links, fetch_missing=False) if links else {}
+    files = attachments_for(posts)
     from .actions import post_url
 
     authors = {p.author_id for p in posts if p.author_id and p.author_id != getattr(user, "pk", None)}
@@ -213,7 +200,6 @@ def decorate(posts: list[Post], user: Any) -> list[Post]:
         post.url = post_url(post)  # type: ignore[attr-defined]
         post.attachments = files.get(post.pk, [])  # type: ignore[attr-defined]
         post.reaction_summary = summaries.get(post.pk)  # type: ignore[attr-defined]
-        post.has_reactions = reaction_summaries is not None  # type: ignore[attr-defined]
         post.link_card = cards.get(post.link_url) if post.link_url else None  # type: ignore[attr-defined]
         post.whole = len(post.body or "") <= EXCERPT_BODY and post.kind != PostKind.ARTICLE  # type: ignore[attr-defined]
     return posts

@@ -5,13 +5,10 @@ and answers 404 to anyone who may not know the group exists."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -42,16 +39,8 @@ from .models import Group, GroupMembership, GroupType, JoinRequest, Notification
 LATER_TABS = [("events", "events:group", gettext_lazy("Events")), ("library", "library:group", gettext_lazy("Library"))]
 
 
-def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not policies.can_browse(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Anonymous visitors go to the login page; accounts that may not browse get a 403.
+signed_in = allowed_if(policies.can_browse)
 
 
 def _refuse(request: HttpRequest, group: Group, error: Exception, status: int = 403) -> HttpResponse:

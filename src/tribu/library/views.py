@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tribu.core import policies as core_policies
+from tribu.core.decorators import allowed_if
 from tribu.core.forms import add_action_errors
 from tribu.groups import policies as group_policies
 from tribu.groups import queries as group_queries
@@ -27,17 +25,8 @@ from . import actions, policies, queries
 from .forms import COMMUNITY, CategoryForm, ResourceForm
 from .models import Category, Resource, ResourceKind
 
-
-def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not policies.can_browse(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Anonymous visitors go to the login page; accounts that may not browse get a 403.
+signed_in = allowed_if(policies.can_browse)
 
 
 def _query(filters: queries.Filters) -> str:

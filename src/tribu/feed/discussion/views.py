@@ -60,23 +60,14 @@ def _too_big(request: HttpRequest) -> HttpResponse:
 
 
 def _decorate_post(post: Post) -> None:
-    """What the page shows beyond the row: attachments, the link card, the address (media when installed)."""
+    """What the page shows beyond the row: attachments, the link card, the address."""
     from tribu.feed.actions import post_url
+    from tribu.media.links import card_for
+    from tribu.media.queries import attachments_for
 
     post.url = post_url(post)  # type: ignore[attr-defined]
-    try:
-        from tribu.media.queries import attachments_for
-    except ImportError:  # pragma: no cover - media ships with the feed
-        attachments_for = None
-    post.attachments = attachments_for([post]).get(post.pk, []) if attachments_for else []  # type: ignore[attr-defined]
-    post.link_card = None  # type: ignore[attr-defined]
-    if post.link_url:
-        try:
-            from tribu.media.links import card_for
-        except ImportError:  # pragma: no cover
-            card_for = None
-        if card_for is not None:
-            post.link_card = card_for(post.link_url)  # type: ignore[attr-defined]
+    post.attachments = attachments_for([post]).get(post.pk, [])  # type: ignore[attr-defined]
+    post.link_card = card_for(post.link_url) if post.link_url else None  # type: ignore[attr-defined]
 
 
 def _render_context(request: HttpRequest, post: Post, **extra: Any) -> render_comments.Context:

@@ -140,14 +140,11 @@ def test_index_later_acts_after_the_commit_and_not_after_a_rollback(mia, django_
         assert not SearchDocument.objects.filter(object_id=kept.pk).exists()
     assert titles(find(mia, "brocante")) == {"Brocante"}
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        try:
-            with transaction.atomic():
-                lost = make_post(mia, "La tombola annulée", title="Tombola", index=False)
-                index_later(lost)
-                raise RuntimeError("rolled back")
-        except RuntimeError:
-            pass
+    with (django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError),
+          transaction.atomic()):
+        lost = make_post(mia, "La tombola annulée", title="Tombola", index=False)
+        index_later(lost)
+        raise RuntimeError("rolled back")
     assert callbacks == []
     assert find(mia, "tombola").total == 0
 
