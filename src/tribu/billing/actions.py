@@ -130,6 +130,7 @@ def buyer_snapshot(payment: Any) -> dict[str, Any]:
         c = payment.company
         address = "\n".join(x for x in [c.address, " ".join(y for y in [c.postcode, c.city] if y), c.country] if x)
         return {"kind": "company", "name": c.name, "address": address, "siret": c.siret,
+                "vat_number": getattr(c, "vat_number", ""),
                 "contact": payment.user.name if payment.user_id else "",
                 "email": payment.user.email if payment.user_id else ""}
     if payment.user_id:

@@ -80,6 +80,8 @@ def _buyer_lines(buyer: dict[str, Any]) -> list[str]:
         out.append(buyer["address"])
     if buyer.get("siret"):
         out.append(_("SIRET: %(v)s") % {"v": buyer["siret"]})
+    if buyer.get("vat_number"):
+        out.append(_("VAT number: %(v)s") % {"v": buyer["vat_number"]})
     if buyer.get("contact"):
         out.append(_("Contact: %(v)s") % {"v": buyer["contact"]})
     if buyer.get("email"):

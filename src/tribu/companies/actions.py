@@ -30,7 +30,7 @@ from tribu.core.emails import render_email, send_email_on_commit
 
 from . import policies
 from .models import Company, CompanyInvitation, CompanyMember, PartnerLevel, invitation_state
-from .validators import normalise_siret, validate_siret
+from .validators import normalise_siret, normalise_vat, validate_siret, validate_vat
 
 INVITATION_DAYS = 14
 INVITATIONS_PER_DAY = 50
@@ -38,7 +38,7 @@ MAX_EMAILS_PER_INVITE = 50
 RESERVED_SLUGS = {"manage", "partners", "invitations", "leave", "new", "api"}
 COMPANY_FIELDS = (
     "name", "logo", "sector", "size", "address", "postcode", "city", "country", "website", "description",
-    "siret", "partner_level", "page_visibility",
+    "siret", "vat_number", "partner_level", "page_visibility",
 )
 CONTACT_FIELDS = tuple(f for f in COMPANY_FIELDS if f != "partner_level")
 
@@ -97,6 +97,12 @@ def _clean_company(company: Company, fields: list[str] | tuple[str, ...]) -> Non
         else:
             if company.siret and Company.objects.filter(siret=company.siret).exclude(pk=company.pk).exists():
                 errors["siret"] = [_("Another company already has this SIRET number.")]
+    if "vat_number" in fields:
+        company.vat_number = normalise_vat(company.vat_number)
+        try:
+            validate_vat(company.vat_number)
+        except ValidationError as error:
+            errors["vat_number"] = list(error.messages)
     try:
         company.full_clean(exclude=["slug", "logo", "siret"])
     except ValidationError as error:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .actions import COMPANY_FIELDS, CONTACT_FIELDS, parse_emails
 from .models import Company, PartnerLevel
-from .validators import normalise_siret, validate_logo, validate_siret
+from .validators import normalise_siret, normalise_vat, validate_logo, validate_siret, validate_vat
 
 
 class CompanyForm(forms.ModelForm):
@@ -18,6 +18,12 @@ class CompanyForm(forms.ModelForm):
     siret = forms.CharField(
         label=_("SIRET"), max_length=20, required=False, help_text=_("14 digits, as on the Kbis extract."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    vat_number = forms.CharField(
+        label=_("VAT number"), max_length=30, required=False,
+        help_text=_("Printed on the company's invoices and receipts, e.g. FR32123456789."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
     class Meta:
@@ -44,6 +50,11 @@ class CompanyForm(forms.ModelForm):
         siret = normalise_siret(self.cleaned_data.get("siret", ""))
         validate_siret(siret)
         return siret
+
+    def clean_vat_number(self) -> str:
+        vat = normalise_vat(self.cleaned_data.get("vat_number", ""))
+        validate_vat(vat)
+        return vat
 
     def clean_logo(self) -> Any:
         logo = self.cleaned_data.get("logo")

@@ -55,6 +55,8 @@ class Company(models.Model):
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    # Printed on the company's invoices and receipts (intra-community VAT number, e.g. FR32123456789).
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
     partner_level = models.ForeignKey(
         PartnerLevel, null=True, blank=True, on_delete=models.SET_NULL, related_name="companies",
         verbose_name=_("partner level"),

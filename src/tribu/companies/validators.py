@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,21 @@ def luhn_ok(digits: str) -> bool:
 
 def normalise_siret(value: str) -> str:
     return "".join((value or "").split())
+
+
+VAT_FORMAT = re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,12}$")
+
+
+def normalise_vat(value: str) -> str:
+    """``fr 32 123 456 789`` → ``FR32123456789`` (spaces, dots and dashes dropped, upper case)."""
+    return "".join(c for c in (value or "").upper() if c not in " .-\t")
+
+
+def validate_vat(value: str) -> None:
+    """An EU VAT number: two letters for the country, then 2 to 12 digits or letters (empty: none)."""
+    if value and not VAT_FORMAT.match(value):
+        raise ValidationError(_("Enter the VAT number as printed on the company's invoices, e.g. FR32123456789."),
+                              code="invalid_vat")
 
 
 def siret_is_valid(value: str) -> bool:
