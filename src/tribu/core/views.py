@@ -24,7 +24,10 @@ from .middleware import SUPPORTED
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "core/landing.html")
-    return render(request, "core/home.html", {"recent": queries.recent_activity(10)})
+    from tribu.feed.queries import welcome_blocks_for
+
+    return render(request, "core/home.html", {"recent": queries.recent_activity(10),
+                                              "blocks": welcome_blocks_for(request.user)})
 
 
 LEGAL_PAGES = {

@@ -606,7 +606,17 @@ def save_welcome_block(actor: Any, block: WelcomeBlock | None, **values: Any) ->
         block.save()
         record(actor, "welcome_block.created" if created else "welcome_block.changed", block, title=block.title,
                audit=True)
+        _forget_welcome_blocks()
+        transaction.on_commit(_forget_welcome_blocks)  # again: a reader may have cached the old list meanwhile
     return block
+
+
+def _forget_welcome_blocks() -> None:
+    from django.core.cache import cache
+
+    from .queries import WELCOME_BLOCKS_CACHE_KEY
+
+    cache.delete(WELCOME_BLOCKS_CACHE_KEY)
 
 
 def delete_welcome_block(actor: Any, block: WelcomeBlock) -> None:
@@ -615,3 +625,5 @@ def delete_welcome_block(actor: Any, block: WelcomeBlock) -> None:
     with transaction.atomic():
         record(actor, "welcome_block.deleted", None, title=block.title, audit=True)
         block.delete()
+        _forget_welcome_blocks()
+        transaction.on_commit(_forget_welcome_blocks)

@@ -89,4 +89,22 @@ def populate(faker: Any, now: datetime) -> str:
             if "accept" in options and tops:
                 discussion.accept_answer(author, post, tops[options["accept"]])
         made += 1
+    _welcome_blocks(by_role["admin"][0])
     return f"{made} conversations"
+
+
+def _welcome_blocks(admin: Any) -> None:
+    """Two home-page blocks: one for everyone, one only for members who joined in the last 30 days."""
+    from . import actions
+    from .models import Audience, WelcomeBlock
+
+    if WelcomeBlock.objects.exists():
+        return
+    actions.save_welcome_block(
+        admin, None, title="Bienvenue dans le réseau", audience=Audience.EVERYONE, position=0,
+        body="Posez vos questions dans le [fil](/feed/), rejoignez les [groupes](/groups/) de votre métier "
+             "et retrouvez les prochains [événements](/events/).")
+    actions.save_welcome_block(
+        admin, None, title="Vos premiers pas", audience=Audience.NEW_MEMBERS, new_member_days=30, position=1,
+        body="Complétez votre profil, présentez-vous dans le groupe d'accueil et répondez à une question : "
+             "c'est ainsi que l'on se fait connaître ici.")

@@ -294,15 +294,29 @@ def mention_suggestions(user: Any, q: str, group: Any, *, limit: int = 8) -> lis
 # --- welcome blocks --------------------------------------------------------------------------------
 
 
+WELCOME_BLOCKS_CACHE_KEY = "feed:welcome-blocks"
+
+
+def active_welcome_blocks() -> list[WelcomeBlock]:
+    """Every shown block, from the cache once warm (the home page asks on every visit); the welcome
+    block actions forget the cached list when one changes."""
+    from django.core.cache import cache
+
+    blocks = cache.get(WELCOME_BLOCKS_CACHE_KEY)
+    if blocks is None:
+        blocks = list(WelcomeBlock.objects.filter(active=True).order_by("position", "id"))
+        cache.set(WELCOME_BLOCKS_CACHE_KEY, blocks, 3600)
+    return blocks
+
+
 def welcome_blocks_for(user: Any) -> list[WelcomeBlock]:
-    """The shown blocks whose audience includes ``user`` (one query, plus their tiers when a block
-    targets a tier)."""
+    """The shown blocks whose audience includes ``user``: no query once the list is cached, plus the
+    member's groups or tiers when a block targets one."""
     if not core_policies.is_member_area_allowed(user):
         return []
-    blocks = list(WelcomeBlock.objects.filter(active=True).order_by("position", "id"))
+    blocks = active_welcome_blocks()
     if not blocks:
         return []
-    v = group_policies.viewer(user)
     tiers: set[int] | None = None
     now = timezone.now()
     shown = []
@@ -313,7 +327,7 @@ def welcome_blocks_for(user: Any) -> list[WelcomeBlock]:
             if user.date_joined and now - user.date_joined <= timedelta(days=block.new_member_days):
                 shown.append(block)
         elif block.audience == Audience.GROUP:
-            if block.group_id in v.roles:
+            if block.group_id in group_policies.viewer(user).roles:
                 shown.append(block)
         elif block.audience == Audience.TIER:
             if tiers is None:
