@@ -201,3 +201,31 @@ def test_query_syntax_from_the_box_never_breaks_the_search(mia, typed):
     make_post(mia, "Le marché de Noël", title="Marché")
     results = find(mia, typed)
     assert results.hits == [] or all(h.kind == "post" for h in results.hits)
+
+
+def test_deleting_a_group_takes_its_posts_comments_and_resources_out_of_search(
+        alice, bob, mia, anna, places, django_capture_on_commit_callbacks):
+    from tribu.groups.actions import delete_group
+    from tribu.library.tests.conftest import make_resource
+    from tribu.search.indexing import refresh
+
+    club = places["public"]
+    post = make_post(anna, "Sortie photo au marais", title="Marais en hiver", group=club)
+    make_comment(post, mia, "Je viens au marais avec mon trépied")
+    resource = make_resource("Guide du marais", group=club)
+    refresh("resource", [resource.pk])
+    make_post(anna, "Le marais vu du ciel", title="Marais de la communauté")
+    assert find(bob, "marais").counts == {"post": 2, "comment": 1, "resource": 1}
+    assert find(mia, "marais").counts == {"post": 2, "comment": 1, "resource": 1}
+
+    club_id = club.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_group(alice, club)
+
+    # The team reads every group, so a stale document would show them a dead link: nothing is left.
+    for viewer in (bob, mia):
+        results = find(viewer, "marais")
+        assert results.counts == {"post": 1}
+        assert titles(results) == {"Marais de la communauté"}
+    assert not SearchDocument.objects.filter(group_id=club_id).exists()
+    assert not SearchDocument.objects.filter(kind="group", object_id=club_id).exists()
