@@ -201,14 +201,20 @@ def engaging_posts(start: date, end: date, limit: int = 5) -> list[Any]:
 
     since, until = _bounds(start, end)
     visible = Q(group__isnull=True)
+    closed: tuple[str, ...] = ()
     if apps.is_installed("tribu.groups"):
+        from tribu.groups.queries import restricted_groups
+
         visible |= Q(group__effective_visibility="public")
-    candidates = list(
-        Post.objects.filter(visible, status="published", deleted_at__isnull=True, created_at__gte=since,
-                            created_at__lt=until)
-        .select_related("author")
+        # A public group reserved to some tiers is not for every member: nor is anything below it.
+        closed = tuple(path for path, _mode, _tiers in restricted_groups())
+    candidates = [
+        post for post in Post.objects.filter(visible, status="published", deleted_at__isnull=True,
+                                             created_at__gte=since, created_at__lt=until)
+        .select_related("author", "group")
         .order_by("-created_at", "-id")[:300]
-    )
+        if not (closed and post.group_id and post.group.path.startswith(closed))
+    ]
     if not candidates:
         return []
     post_type = ContentType.objects.get_for_model(Post)

@@ -13,10 +13,10 @@ from tribu.campaigns.models import Campaign, Kind
 from tribu.core.activity import record
 
 
-def _post(author, body, days_ago):
+def _post(author, body, days_ago, group=None):
     from tribu.feed.models import Post
 
-    post = Post.objects.create(author=author, body=body, body_html=f"<p>{body}</p>")
+    post = Post.objects.create(author=author, body=body, body_html=f"<p>{body}</p>", group=group)
     Post.objects.filter(pk=post.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
     return post
 
@@ -34,6 +34,22 @@ def test_the_most_engaging_posts_of_the_period_come_first(bob, mia, anna):
     posts = queries.engaging_posts(today - timedelta(days=7), today)
     assert [p.pk for p in posts] == [lively.pk, quiet.pk]
     assert posts[0].engagement == 3
+
+
+def test_posts_of_private_or_tier_reserved_groups_are_never_proposed_to_everyone(mia, anna):
+    from tribu.groups.tests.conftest import make_group, make_tier
+
+    premium = make_tier("premium")
+    public = make_group("Club ouvert", owner=anna)
+    private = make_group("Club fermé", visibility="private", owner=anna)
+    reserved = make_group("Club premium", owner=anna, tiers=[premium])
+    below = make_group("Atelier premium", owner=anna, parent=reserved)
+    shown = [_post(mia, "Dans le fil", 1), _post(mia, "Au club ouvert", 1, public)]
+    for group in (private, reserved, below):
+        _post(mia, f"Réservé à {group.name}", 1, group)
+    today = timezone.localdate()
+    proposed = queries.engaging_posts(today - timedelta(days=7), today, limit=10)
+    assert {p.pk for p in proposed} == {p.pk for p in shown}
 
 
 def test_building_a_newsletter_makes_an_editable_draft_with_the_proposal(client, bob, mia):
