@@ -445,7 +445,7 @@ def set_role(actor: Any, group: Group, user_id: int, role: str) -> GroupMembersh
 
 def set_notification_level(user: Any, group: Group, level: str) -> GroupMembership:
     if level not in NotificationLevel.values:
-        raise ValidationError({"level": [_("Choose all activity, mentions only, daily digest or mute.")]})
+        raise ValidationError({"level": [_("Choose all activity, mentions only, digest email or mute.")]})
     with transaction.atomic():
         membership = GroupMembership.objects.select_for_update().filter(group=group, user=user).first()
         if membership is None:

@@ -166,7 +166,7 @@ LEADING_ROLES = (Role.OWNER, Role.ANIMATOR)
 class NotificationLevel(models.TextChoices):
     ALL = "all", _("All activity")
     MENTIONS = "mentions", _("Mentions only")
-    DIGEST = "digest", _("Daily digest")
+    DIGEST = "digest", _("Digest email")
     MUTE = "mute", _("Mute")
 
 

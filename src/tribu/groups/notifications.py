@@ -69,7 +69,7 @@ ACTIVITY = register(NotificationKind(
 ))
 ACTIVITY_DIGEST = register(NotificationKind(
     code="groups.activity_digest", label=_("Activity in my groups (digest)"),
-    description=_("New posts in the groups whose notifications you set to « Daily digest »."),
+    description=_("New posts in the groups whose notifications you set to « Digest email »."),
     default_channel=NotificationChannel.DIGEST, text=_activity_text, order=64,
 ))
 CREATION = register(NotificationKind(

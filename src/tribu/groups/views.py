@@ -272,7 +272,7 @@ def set_level(request: HttpRequest, slug: str) -> HttpResponse:
     group = queries.group_for(request.user, slug)
     form = LevelForm(request.POST)
     if not form.is_valid():
-        return _refuse(request, group, ValidationError(_("Choose all activity, mentions only, daily digest or mute.")),
+        return _refuse(request, group, ValidationError(_("Choose all activity, mentions only, digest email or mute.")),
                        400)
     try:
         actions.set_notification_level(request.user, group, form.cleaned_data["level"])

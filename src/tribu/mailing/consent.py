@@ -56,8 +56,8 @@ TOPICS: dict[str, Topic] = {
               _("The community newsletter."), False),
         Topic(EVENT_ANNOUNCEMENTS, pgettext_lazy("mailing topic", "Event announcements"),
               _("Announcements of upcoming events."), False),
-        Topic(DIGESTS, pgettext_lazy("mailing topic", "Daily digest"),
-              _("One email a day with the notifications you chose to get by digest."), True),
+        Topic(DIGESTS, pgettext_lazy("mailing topic", "Notification digest"),
+              _("One email a day or a week, as you choose, with the notifications you chose to get by digest."), True),
         Topic(CAMPAIGNS, pgettext_lazy("mailing topic", "Community campaigns"),
               _("Emails the community team sends to members."), True),
     )

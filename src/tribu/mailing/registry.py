@@ -49,7 +49,7 @@ DESCRIPTIONS: dict[str, Any] = {
     "account/email/login_code": _("Sign-in code."),
     "account/email/password_reset_code": _("Password reset code."),
     "core/emails/notification": _("One notification, for members who get that kind by email."),
-    "core/emails/notification_digest": _("The daily digest of notifications."),
+    "core/emails/notification_digest": _("The digest of notifications, daily or weekly as each member chooses."),
     "companies/emails/invitation": _("Invitation to join a member company."),
     "directory/emails/contact": _("A message from another member through the directory."),
     "imports/emails/invitation": _("Invitation of an imported member to choose a password."),

@@ -108,7 +108,8 @@ def test_the_preference_centre_works_from_the_signed_link_without_logging_in(cli
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    for label in ("Lettre d’information", "Annonces des événements", "Résumé quotidien", "Campagnes de la communauté"):
+    for label in ("Lettre d’information", "Annonces des événements", "Récapitulatif des notifications",
+                  "Campagnes de la communauté"):
         assert label in html
     response = client.post(url, {"event_announcements": "on", "campaigns": ""})
     assert response.status_code == 302
