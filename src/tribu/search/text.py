@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from html import escape  # what django.utils.html.escape calls, without its lazy-string wrapper
 
 import snowballstemmer
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from tribu.directory.text import normalise as fold
@@ -78,7 +78,10 @@ def plain(markdown: str | None, limit: int = 20_000) -> str:
     return " ".join(text.split())[:limit]
 
 
+@lru_cache(maxsize=20_000)
 def _matches(word: str, wanted: frozenset[str], prefix: bool = False) -> bool:
+    # Cached: a page's 20 titles and snippets repeat the same few hundred words, and folding and
+    # stemming each occurrence was most of the highlighting's cost.
     folded = fold(word)
     if prefix and any(folded.startswith(w) for w in wanted):
         return True
