@@ -218,6 +218,14 @@
       controller = new AbortController();
       var url = new URL(mentionUrl, window.location.href);
       url.searchParams.set("q", match[2]);
+      // The place can change while writing (the composer's "Where" picker): ask for members of the
+      // place chosen now, not of the one the page opened with.
+      var scope = root.dataset.mentionScopeField && textarea.form
+        ? textarea.form.elements.namedItem(root.dataset.mentionScopeField) : null;
+      if (scope) {
+        if (scope.value) url.searchParams.set("group", scope.value);
+        else url.searchParams.delete("group");
+      }
       fetch(url, { credentials: "same-origin", signal: controller.signal, headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : []; })
         .then(function (data) { if (query) show(Array.isArray(data) ? data : (data.results || [])); })
