@@ -227,3 +227,20 @@ def manage_list(q: str = "") -> QuerySet[Company]:
 
 def partner_levels() -> QuerySet[PartnerLevel]:
     return PartnerLevel.objects.annotate(company_count=Count("companies")).order_by("position", "id")
+
+
+def membership_overview(company: Company) -> dict[str, Any]:
+    """What the company membership page shows its contacts: the membership a payment would start or
+    renew (current, else the last one that ended), the tiers they may pay for, seats used and total,
+    the pending transfers and cheques (a fixed number of queries)."""
+    from tribu.payments import actions as payment_actions
+    from tribu.payments import queries as payment_queries
+
+    membership, tiers = payment_actions.company_tiers(company)
+    used = CompanyMember.objects.filter(company=company).count()
+    total = membership.tier.seats if membership is not None and membership.tier.seats else None
+    return {
+        "membership": membership, "tiers": tiers, "used": used, "total": total,
+        "pending": payment_queries.pending_company_offline(company),
+        "subscribed": payment_queries.company_subscribed(company),
+    }

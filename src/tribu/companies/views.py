@@ -361,3 +361,104 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, _("Welcome: you are now attached to %(company)s.") % {"company": company.name})
         return redirect("companies:detail", slug=company.slug)
     return render(request, "companies/accept.html", {"invitation": invitation, "company": company, "current": current})
+
+
+# ---------------------------------------------------------------- the company's membership and its dues
+
+
+def _company_payer(request: HttpRequest, slug: str) -> tuple[Any, HttpResponse | None]:
+    from tribu.payments import policies as payment_policies
+
+    company = queries.company_or_404(slug)
+    return company, _guard(request, payment_policies.can_pay_for_company(request.user, company))
+
+
+def membership(request: HttpRequest, slug: str) -> HttpResponse:
+    """The company's membership for its contacts (and the team): tier, status, seats, next due date,
+    payments with their invoices and receipts, and "pay / renew now" by card or transfer/cheque."""
+    from tribu.payments import gateway
+    from tribu.payments import queries as payment_queries
+    from tribu.payments.actions import RECURRING_PERIODS
+    from tribu.payments.forms import OfflineChoiceForm
+    from tribu.payments.views import _allow_checkout_form
+
+    company, denied = _company_payer(request, slug)
+    if denied:
+        return denied
+    overview = queries.membership_overview(company)
+    payments = payment_queries.company_payments(company)
+    session = request.GET.get("session", "")[:255]
+    bank = payment_queries.bank_details()
+    return _allow_checkout_form(render(request, "companies/membership.html", {
+        "company": company, **overview,
+        "page": payment_queries.page_of(payment_queries.with_documents(payments), request.GET.get("page")),
+        "returned": payments.filter(stripe_checkout_session=session).first() if session else None,
+        "card": gateway.is_configured(), "bank": bank, "offline_form": OfflineChoiceForm(bank=bank),
+        "offline_ready": bank.transfer_ready or bank.cheque_ready,
+        "recurring_periods": list(RECURRING_PERIODS),
+    }))
+
+
+def _payment_refused(request: HttpRequest, company: Any, errors: list[str]) -> HttpResponse:
+    return render(request, "payments/refused.html", {
+        "errors": errors, "back": reverse("companies:membership", args=[company.slug])}, status=400)
+
+
+def _posted_tier(request: HttpRequest) -> Any:
+    from tribu.memberships.models import Tier
+
+    raw = request.POST.get("tier", "")
+    return Tier.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+
+
+@require_POST
+def membership_card(request: HttpRequest, slug: str) -> HttpResponse:
+    """Pay the company's dues by card: off to Stripe Checkout (the same session for a second click)."""
+    import logging
+
+    from tribu.payments import actions as payment_actions
+    from tribu.payments import gateway
+
+    company, denied = _company_payer(request, slug)
+    if denied:
+        return denied
+    tier = _posted_tier(request)
+    if tier is None:
+        return _payment_refused(request, company, [_("Choose your company's tier.")])
+    back = request.build_absolute_uri(reverse("companies:membership", args=[company.slug]))
+    try:
+        payment = payment_actions.start_company_checkout(
+            request.user, company, tier, recurring=request.POST.get("recurring") == "1",
+            success_url=f"{back}?session={{CHECKOUT_SESSION_ID}}", cancel_url=f"{back}?cancelled=1")
+    except ValidationError as exc:
+        return _payment_refused(request, company, exc.messages)
+    except gateway.StripeUnavailable as exc:
+        logging.getLogger(__name__).warning("Stripe unavailable during a company checkout: %s", exc)
+        return render(request, "payments/unavailable.html", status=503)
+    return redirect(payment.checkout_url)
+
+
+@require_POST
+def membership_offline(request: HttpRequest, slug: str) -> HttpResponse:
+    """Pay the company's dues by transfer or cheque: the instructions and the invoice, with the reference."""
+    from tribu.payments import actions as payment_actions
+    from tribu.payments import queries as payment_queries
+    from tribu.payments.forms import OfflineChoiceForm
+
+    company, denied = _company_payer(request, slug)
+    if denied:
+        return denied
+    tier = _posted_tier(request)
+    if tier is None:
+        return _payment_refused(request, company, [_("Choose your company's tier.")])
+    form = OfflineChoiceForm(request.POST, bank=payment_queries.bank_details())
+    if not form.is_valid():
+        return _payment_refused(request, company, [e for errs in form.errors.values() for e in errs])
+    try:
+        payment = payment_actions.start_company_offline(request.user, company, tier,
+                                                        method=form.cleaned_data["method"])
+    except ValidationError as exc:
+        return _payment_refused(request, company, exc.messages)
+    messages.success(request, _("Your payment %(ref)s is expected: the instructions and the invoice are below "
+                                "and in your mailbox.") % {"ref": payment.reference})
+    return redirect("companies:membership", slug=company.slug)

@@ -190,6 +190,131 @@ def start_checkout(user: Any, tier: Tier, *, recurring: bool, success_url: str, 
     return _open_checkout(payment, params)
 
 
+# --- a company's dues: its contacts pay for every seat at once ------------------------------------------
+
+
+def company_tiers(company: Any) -> tuple[Any, list[Tier]]:
+    """The company's membership a payment would start or renew (its current one, else the last one
+    that ended, else None) and the tiers it may pay for: that membership's tier, or — a company that
+    never held one — the company tiers open to choice."""
+    from tribu.billing.actions import company_renewal_target
+
+    membership = company_renewal_target(company)
+    if membership is not None:
+        tiers = [membership.tier]
+    else:
+        tiers = list(Tier.objects.filter(active=True, seats__gt=0, self_selectable=True, price_cents__gt=0)
+                     .order_by("price_cents", "pk"))
+    return membership, [t for t in tiers if t.active and t.is_company_tier and t.price_cents and t.period != "free"]
+
+
+def check_company_tier(actor: Any, company: Any, tier: Tier) -> Any:
+    """Who pays and for what: a contact of ``company`` (or the team), for one of ``company_tiers``.
+    Returns the company's membership the payment is for (None: it never held one)."""
+    if not policies.can_pay_for_company(actor, company):
+        raise PermissionDenied
+    if not tier.is_company_tier:
+        raise ValidationError(_("This tier is for members, not companies: choose your company's tier."))
+    membership, tiers = company_tiers(company)
+    if tier not in tiers:
+        if membership is not None and membership.tier_id != tier.pk:
+            raise ValidationError(_("Your company's membership is for another tier: to change it, write to the "
+                                    "community team."))
+        raise ValidationError(_("This membership cannot be paid online: write to the community team."))
+    return membership
+
+
+def _company_customer(company: Any) -> str:
+    return (Payment.objects.filter(company=company, user__isnull=True).exclude(stripe_customer="").order_by("-id")
+            .values_list("stripe_customer", flat=True).first() or "")
+
+
+def _company_checkout_params(payment: Payment, company: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """The company is the payer: its id in the metadata, and (one-off payments) a Stripe invoice in
+    its name with its VAT number; Tribu's own invoice and receipt carry its legal details too."""
+    params["metadata"]["company_id"] = str(company.pk)
+    if params["mode"] == "payment":
+        fields = [{"name": "SIRET", "value": company.siret}] if company.siret else []
+        if company.vat_number:
+            fields.append({"name": _("VAT number")[:40], "value": company.vat_number})
+        params["invoice_creation"] = {"enabled": True, "invoice_data": {
+            "description": f"{company.name} — {payment.description}"[:500], "metadata": params["metadata"],
+            **({"custom_fields": fields} if fields else {}),
+        }}
+    return params
+
+
+def start_company_checkout(actor: Any, company: Any, tier: Tier, *, recurring: bool, success_url: str,
+                           cancel_url: str) -> Payment:
+    """A card payment of the company's dues (every seat) through Stripe Checkout, the company as the
+    payer. Two contacts at once, a double click, a retry: the same pending payment, so the same
+    Checkout Session (the company's row is locked while it is looked up). Raises
+    ``gateway.StripeUnavailable`` when Stripe cannot be reached."""
+    if not policies.can_pay_for_company(actor, company):
+        raise PermissionDenied
+    if not gateway.is_configured():
+        raise ValidationError(_("Online payment is not available: pay by bank transfer or cheque."))
+    interval = RECURRING_PERIODS.get(tier.period) if recurring else None
+    if recurring and interval is None:
+        raise ValidationError(_("This tier cannot renew automatically: pay for one period."))
+    with transaction.atomic():
+        m_actions._lock_holder(company=company)
+        membership = check_company_tier(actor, company, tier)
+        payment = (Payment.objects.filter(
+            company=company, user__isnull=True, tier=tier, purpose=PaymentPurpose.MEMBERSHIP,
+            method=PaymentMethod.CARD, status=PaymentStatus.PENDING, recurring=bool(interval),
+            amount_cents=tier.price_cents, currency=tier.currency, created_at__gte=timezone.now() - REUSE_WINDOW,
+        ).select_related("company").order_by("-id").first())
+        if payment is None:
+            payment = _create_payment(
+                purpose=PaymentPurpose.MEMBERSHIP, company=company, tier=tier, membership=membership,
+                description=tier.name, amount_cents=tier.price_cents, currency=tier.currency,
+                method=PaymentMethod.CARD, recurring=bool(interval), stripe_customer=_company_customer(company),
+            )
+            _log(actor, "payment.started", payment, company=company.name)
+    params = _checkout_params(payment, name=f"{tier.name} — {company.name}", interval=interval,
+                              success_url=success_url, cancel_url=cancel_url, customer=payment.stripe_customer,
+                              email=getattr(actor, "email", ""))
+    return _open_checkout(payment, _company_checkout_params(payment, company, params))
+
+
+def start_company_offline(actor: Any, company: Any, tier: Tier, *, method: str) -> Payment:
+    """The company will pay its dues by transfer or cheque: one pending payment with its unique
+    reference (the same one for a second request, whichever contact makes it) and an invoice carrying
+    the bank details and the reference, emailed to the company's contacts. A company with no current
+    membership gets a pending one; the team's record of the payment (``record_offline``) starts or
+    renews it, and with it every seat."""
+    from tribu.billing import actions as billing
+    from tribu.memberships.models import Membership, MembershipStatus
+
+    if not policies.can_pay_for_company(actor, company):
+        raise PermissionDenied
+    _check_offline_method(method)
+    with transaction.atomic():
+        m_actions._lock_holder(company=company)
+        membership = check_company_tier(actor, company, tier)
+        payment = (Payment.objects.filter(
+            company=company, tier=tier, purpose=PaymentPurpose.MEMBERSHIP, status=PaymentStatus.PENDING,
+            method__in=[PaymentMethod.TRANSFER, PaymentMethod.CHEQUE],
+        ).select_related("company", "tier").order_by("-id").first())
+        if payment is not None:
+            if payment.method != method:
+                payment.method = method
+                payment.save(update_fields=["method", "updated_at"])
+        else:
+            if membership is None or membership.status == MembershipStatus.EXPIRED:
+                membership = Membership.objects.create(company=company, tier=tier, status=MembershipStatus.PENDING,
+                                                       source="payment")
+                m_actions._log(actor, "membership.chosen", membership)
+            payment = _create_payment(
+                purpose=PaymentPurpose.MEMBERSHIP, company=company, tier=tier, membership=membership,
+                description=tier.name, amount_cents=tier.price_cents, currency=tier.currency, method=method,
+            )
+            _log(actor, "payment.pledged", payment, company=company.name)
+        billing.issue_invoice(None, payment)
+    return payment
+
+
 def check_donation(amount_cents: int, currency: str) -> str:
     currency = validate_currency(currency)
     if amount_cents < MIN_DONATION_CENTS:
@@ -371,6 +496,11 @@ def _succeed(actor: Any, payment: Payment, *, created: bool = False, ends_on: An
         if payment.user_id:  # the other ways the member meant to pay these dues are void now
             (Payment.objects.filter(user_id=payment.user_id, purpose=PaymentPurpose.MEMBERSHIP,
                                     status=PaymentStatus.PENDING).exclude(pk=payment.pk)
+             .update(status=PaymentStatus.CANCELLED, checkout_url="", updated_at=timezone.now()))
+        elif payment.company_id:  # and those of the company's other contacts
+            (Payment.objects.filter(company_id=payment.company_id, user__isnull=True,
+                                    purpose=PaymentPurpose.MEMBERSHIP, status=PaymentStatus.PENDING)
+             .exclude(pk=payment.pk)
              .update(status=PaymentStatus.CANCELLED, checkout_url="", updated_at=timezone.now()))
     payment.save()
     _log(actor, "payment.recorded" if payment.recorded_by_id else "payment.received", payment)

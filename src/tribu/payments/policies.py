@@ -4,7 +4,9 @@
   holds), giving a donation: anyone with an account (members, guests, animators, the team);
 - the payments list, recording an offline payment, the offline payment settings: the team (admins and
   staff); only admins change the settings;
-- one payment: its payer, and the team.
+- one payment: its payer (for a company's payment: the company's contacts), and the team;
+- a company's dues (every seat at once, by card or transfer/cheque): the company's contacts, and the
+  team; a colleague who is not a contact, another member or a visitor may not.
 """
 
 from __future__ import annotations
@@ -40,7 +42,20 @@ def can_edit_payment_settings(user: Any) -> bool:
     return _role(user) == Role.ADMIN
 
 
+def can_pay_for_company(user: Any, company: Any) -> bool:
+    """Pay or renew a company's membership for all its seats: its contacts and the team."""
+    from tribu.companies.policies import is_contact_of
+
+    return is_team(user) or is_contact_of(user, company)
+
+
 def can_view_payment(user: Any, payment: Any) -> bool:
     if is_team(user):
         return True
-    return is_member_area_allowed(user) and payment.user_id == user.pk
+    if not is_member_area_allowed(user):
+        return False
+    if payment.company_id is not None and payment.user_id is None:
+        from tribu.companies.policies import is_contact_of
+
+        return is_contact_of(user, payment.company_id)
+    return payment.user_id == user.pk

@@ -32,6 +32,22 @@ def pending_offline(user: Any) -> list[Payment]:
     return list(my_payments(user).filter(status=PaymentStatus.PENDING, method__in=OFFLINE_METHODS))
 
 
+def company_payments(company: Any) -> QuerySet[Payment]:
+    """What the company paid or owes (its dues), newest first, for its contacts' membership page."""
+    return Payment.objects.filter(company=company, user__isnull=True).select_related("tier").order_by(
+        "-created_at", "-id")
+
+
+def pending_company_offline(company: Any) -> list[Payment]:
+    """The company's transfers and cheques announced and not recorded yet (usually one)."""
+    return list(company_payments(company).filter(status=PaymentStatus.PENDING, method__in=OFFLINE_METHODS))
+
+
+def company_subscribed(company: Any) -> bool:
+    return Payment.objects.filter(company=company, user__isnull=True, recurring=True,
+                                  status=PaymentStatus.SUCCEEDED).exclude(stripe_subscription="").exists()
+
+
 def has_subscription(user: Any) -> bool:
     return Payment.objects.filter(user=user, recurring=True, status=PaymentStatus.SUCCEEDED).exclude(
         stripe_subscription="").exists()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tribu.companies.tests.conftest import atelier, carla, cole, forge, olga  # noqa: F401  (fixtures)
 from tribu.memberships.tests.conftest import (  # noqa: F401  (fixtures)
     body_of,
     french,
