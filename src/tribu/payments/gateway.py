@@ -84,11 +84,6 @@ def retrieve_charge(charge_id: str) -> dict[str, Any]:
     return plain(_call(client().v1.charges.retrieve, charge_id))
 
 
-def construct_event(payload: bytes, signature: str | None) -> Any:
-    """The verified event; raises ``ValueError`` (bad JSON) or ``stripe.SignatureVerificationError``."""
-    return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
-
-
 # --- reading the fields that moved between API versions ---------------------------------------------------
 
 
