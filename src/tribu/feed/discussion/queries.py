@@ -1,9 +1,12 @@
 """Read side of discussions: the comments of a post page by page (top-level comments oldest first, each
 with its replies), the reaction summaries of posts and comments (one query for a whole page).
 
-``discussion_page`` runs a fixed number of queries whatever the number of comments: top-level comments
-(one query), their replies (one), the reactions of the post and of every shown comment (one), the
-accepted answer when the question has one (one).
+The discussion page reads in three statements whatever the number of comments and the size of the
+data: ``post_for(..., for_page=True)`` (the post with its group, its author's name, its tag names and
+whether it has attachments), the viewer's group roles (``groups.policies.viewer``), and
+``discussion_page`` (a page of top-level comments, their replies, the accepted answer and every
+reaction count of the post and of those comments, in one statement); the attachments only when the
+post has some.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.db import connection
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from tribu.feed.models import Comment, Emoji, Post, Reaction
+from tribu.feed.models import Comment, Emoji, Post, Reaction, Tag
 
 from . import policies
 
@@ -172,82 +175,123 @@ class DiscussionPage:
     next_after: int | None  # the id to continue after, or None on the last page
     accepted: CommentRow | None  # the accepted answer (shown first), when there is one
     post_summary: ReactionSummary | None
+    accepted_in_page: bool = False  # the accepted answer is one of ``comments`` (its place in the thread)
 
 
-def _select_comments(where: str, params: list[Any], limit: int | None = None) -> list[CommentRow]:
-    """Comments (with their author's name fields) in one plain SQL query: the ORM's query building was a
-    measurable part of the 100-comment page, for a statement that never changes."""
+_SQLITE_TIMES = (7, 8, 9)  # edited_at, deleted_at, created_at in a comment row (after its kind)
+
+
+def _as_time(value: Any) -> Any:
+    """SQLite hands back naive UTC times (or text): make them aware like the ORM."""
+    from django.utils.dateparse import parse_datetime
+
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+@lru_cache(maxsize=4)
+def _page_sql(size: int) -> str:
+    """One statement for a page of the discussion: rows of kind 0 are comments (a page of top-level
+    comments, one more to know whether another page follows, the replies of the page and the accepted
+    answer, with their author's name fields), rows of kind 1 the reaction counts of the post (by emoji)
+    and of each of those comments, with whether the reader chose it. Plain SQL: the ORM's query building
+    was a measurable part of the 100-comment page, for a statement that never changes; the round trips
+    of four statements were another."""
     from tribu.accounts.models import User
 
+    comment, user, reaction = Comment._meta.db_table, User._meta.db_table, Reaction._meta.db_table
     # The clauses are fixed strings of this module; every value is a parameter.
-    sql = (f"SELECT c.id, c.post_id, c.parent_id, c.author_id, c.body_html, c.reaction_count, c.edited_at, "  # noqa: S608
-           f"c.deleted_at, c.created_at, u.display_name, u.first_name, u.last_name, u.email "
-           f"FROM {Comment._meta.db_table} c LEFT JOIN {User._meta.db_table} u ON u.id = c.author_id "
-           f"WHERE {where} ORDER BY c.id")
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if connection.vendor == "sqlite":  # SQLite hands back naive UTC times (or text): make them aware like the ORM
-        from django.utils.dateparse import parse_datetime
-
-        def as_time(value: Any) -> Any:
-            if isinstance(value, str):
-                value = parse_datetime(value)
-            return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-        rows = [(*r[:6], as_time(r[6]), as_time(r[7]), as_time(r[8]), *r[9:]) for r in rows]
-    return [CommentRow(row) for row in rows]
-
-
-def _comments(post: Post, *, parent_ids: list[int] | None = None, pk: int | None = None) -> list[CommentRow]:
-    if parent_ids is not None:
-        marks = ", ".join(["%s"] * len(parent_ids))
-        return _select_comments(f"c.post_id = %s AND c.parent_id IN ({marks})", [post.pk, *parent_ids])
-    return _select_comments("c.post_id = %s AND c.id = %s AND c.deleted_at IS NULL", [post.pk, pk])
+    return (
+        f"WITH top AS (SELECT id FROM {comment} WHERE post_id = %s AND parent_id IS NULL AND id > %s "  # noqa: S608
+        f"ORDER BY id LIMIT {int(size) + 1}), "
+        f"page AS (SELECT id FROM top ORDER BY id LIMIT {int(size)}), "
+        f"shown AS (SELECT id FROM top UNION SELECT r.id FROM {comment} r WHERE r.post_id = %s "
+        f"AND r.parent_id IN (SELECT id FROM page) UNION SELECT id FROM {comment} WHERE id = %s AND post_id = %s "
+        f"AND deleted_at IS NULL) "
+        f"SELECT 0, c.id, c.post_id, c.parent_id, c.author_id, c.body_html, c.reaction_count, c.edited_at, "
+        f"c.deleted_at, c.created_at, u.display_name, u.first_name, u.last_name, u.email "
+        f"FROM {comment} c LEFT JOIN {user} u ON u.id = c.author_id WHERE c.id IN (SELECT id FROM shown) "
+        f"UNION ALL "
+        f"SELECT 1, NULL, r.post_id, NULL, MAX(CASE WHEN r.user_id = %s THEN 1 ELSE 0 END), r.emoji, COUNT(*), "
+        f"NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM {reaction} r WHERE r.post_id = %s GROUP BY r.post_id, r.emoji "
+        f"UNION ALL "
+        f"SELECT 1, r.comment_id, NULL, NULL, MAX(CASE WHEN r.user_id = %s THEN 1 ELSE 0 END), r.emoji, COUNT(*), "
+        f"NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM {reaction} r WHERE r.comment_id IN (SELECT id FROM shown) "
+        f"GROUP BY r.comment_id, r.emoji "
+        f"ORDER BY 1, 2")
 
 
 def discussion_page(post: Post, user: Any, *, after: int | None = None, size: int | None = None,
                     with_post: bool = True) -> DiscussionPage:
     """One page of the post's discussion for ``user``: top-level comments with id > ``after``, their
-    replies, the reaction summaries (and the post's when ``with_post``), rights on each comment."""
+    replies, the reaction summaries (and the post's when ``with_post``), rights on each comment. One
+    statement (``_page_sql``)."""
     size = size or PAGE_SIZE
-    page = _select_comments("c.post_id = %s AND c.parent_id IS NULL AND c.id > %s", [post.pk, int(after or 0)],
-                            limit=size + 1)
+    uid = getattr(user, "pk", None)
+    # 0 is no row's id: "no accepted answer", "not the post's reactions".
+    params = [post.pk, int(after or 0), post.pk, post.accepted_comment_id or 0, post.pk, uid or 0,
+              post.pk if with_post else 0, uid or 0]
+    with connection.cursor() as cursor:
+        cursor.execute(_page_sql(size), params)
+        rows = cursor.fetchall()
+    sqlite = connection.vendor == "sqlite"
+    by_id: dict[int, CommentRow] = {}
+    post_sums: dict[int, ReactionSummary] = {post.pk: ReactionSummary()} if with_post else {}
+    comment_sums: dict[int, ReactionSummary] = {}
+    top: list[CommentRow] = []
+    for row in rows:
+        if row[0] == 0:
+            if sqlite:
+                row = tuple(_as_time(v) if i in _SQLITE_TIMES else v for i, v in enumerate(row))
+            comment = CommentRow(row[1:])
+            by_id[comment.pk] = comment
+            if comment.parent_id is None:
+                top.append(comment)
+            continue
+        target = (comment_sums.setdefault(row[1], ReactionSummary()) if row[1] is not None
+                  else post_sums.get(row[2]))
+        if target is None:
+            continue
+        target.counts[row[5]] = row[6]
+        if row[4]:
+            target.mine.add(row[5])
+    # ``top`` may hold the accepted answer of another page: before this page, or after its
+    # ``size + 1`` comments (ids in order), so past the cut either way.
+    after_id = int(after or 0)
+    page = [c for c in top if c.pk > after_id]
     next_after = None
     if len(page) > size:
         page = page[:size]
         next_after = page[-1].pk
     replies: dict[int, list[CommentRow]] = {c.pk: [] for c in page}
-    if page:
-        for reply in _comments(post, parent_ids=list(replies)):
-            replies[reply.parent_id].append(reply)
+    for comment in by_id.values():
+        if comment.parent_id in replies:
+            replies[comment.parent_id].append(comment)
     # A deleted comment stays only as a placeholder for its replies.
     page = [c for c in page if c.deleted_at is None or any(r.deleted_at is None for r in replies[c.pk])]
     accepted = None
+    accepted_in_page = False
     if post.accepted_comment_id:
-        accepted = next((c for c in page if c.pk == post.accepted_comment_id), None)
-        if accepted is None:
-            found = _comments(post, pk=post.accepted_comment_id)
-            accepted = found[0] if found else None
+        accepted = by_id.get(post.accepted_comment_id)
+        accepted_in_page = accepted is not None and any(c.pk == accepted.pk for c in page)
+        if accepted is not None and accepted.deleted_at is not None:
+            accepted = None
     shown: list[CommentRow] = []
     for comment in page:
         comment.shown_replies = [r for r in replies[comment.pk] if r.deleted_at is None]
         shown.append(comment)
         shown.extend(comment.shown_replies)
-    if accepted is not None and all(c.pk != accepted.pk for c in shown):
+    if accepted is not None and not accepted_in_page:
         shown.append(accepted)
-    post_sums, comment_sums = _summaries([post.pk] if with_post else [], [c.pk for c in shown], user)
     can_react = policies.can_react(user, post)
     moderates = policies.moderates(user, post)
     can_comment = policies.can_comment(user, post)
     can_accept = policies.can_accept(user, post)
-    uid = getattr(user, "pk", None)
     archived = bool(post.group_id and post.group.is_archived)
     for comment in shown:
         comment.post = post
-        summary = comment_sums[comment.pk]
+        summary = comment_sums.get(comment.pk) or ReactionSummary()
         summary.can_react = can_react and comment.deleted_at is None
         comment.summary = summary
         mine = comment.author_id is not None and comment.author_id == uid
@@ -260,7 +304,8 @@ def discussion_page(post: Post, user: Any, *, after: int | None = None, size: in
     if with_post:
         post_summary = post_sums[post.pk]
         post_summary.can_react = can_react
-    return DiscussionPage(comments=page, next_after=next_after, accepted=accepted, post_summary=post_summary)
+    return DiscussionPage(comments=page, next_after=next_after, accepted=accepted, post_summary=post_summary,
+                          accepted_in_page=accepted_in_page)
 
 
 def live_comment(post: Post, comment_id: Any) -> Comment | None:
@@ -272,13 +317,91 @@ def live_comment(post: Post, comment_id: Any) -> Comment | None:
     return Comment.objects.filter(pk=pk, post_id=post.pk, deleted_at__isnull=True).select_related("author").first()
 
 
-def post_for(user: Any, post_id: int) -> Post | None:
+#: What the discussion page reads of the post's group and author (not the group's long texts, the
+#: author's password hash…); the other fields load on access.
+GROUP_SKIPS = ("TextField", "JSONField")
+AUTHOR_FIELDS = ("id", "display_name", "first_name", "last_name", "email")
+
+
+@lru_cache(maxsize=2)
+def _page_post_plan(vendor: str) -> tuple[str, list[tuple[Any, list[str], list[Any]]]]:
+    """The statement reading a post for its page and, per model read (post, group, author), the
+    fields and each column's converters (the ones the ORM would apply: SQLite's booleans and times…)."""
+    from django.db.models.expressions import Col
+
+    from tribu.accounts.models import User
+    from tribu.groups.models import Group
+    from tribu.media.models import Attachment
+
+    def fields_of(model: Any, keep: Any) -> list[Any]:
+        return [f for f in model._meta.concrete_fields if keep(f)]
+
+    parts = [
+        (Post, "p", fields_of(Post, lambda f: f.attname != "body")),
+        (Group, "g", fields_of(Group, lambda f: f.get_internal_type() not in GROUP_SKIPS)),
+        (User, "u", fields_of(User, lambda f: f.attname in AUTHOR_FIELDS)),
+    ]
+    plan, columns = [], []
+    for model, alias, fields in parts:
+        converters = []
+        for f in fields:
+            col = Col(alias, f)
+            converters.append((col, connection.ops.get_db_converters(col) + f.get_db_converters(connection)))
+            columns.append(f'{alias}."{f.column}"')
+        plan.append((model, [f.attname for f in fields], converters))
+    tags = "string_agg(t.name, %s)" if vendor == "postgresql" else "group_concat(t.name, %s)"
+    through = Post.tags.through
+    sql = (f"SELECT {', '.join(columns)}, "  # noqa: S608 - fixed names of this module; values are parameters
+           f"(SELECT {tags} FROM {through._meta.db_table} pt JOIN {Tag._meta.db_table} t ON t.id = pt.tag_id "
+           f"WHERE pt.post_id = p.id), "
+           f"EXISTS (SELECT 1 FROM {Attachment._meta.db_table} a WHERE a.owner_type_id = %s AND a.owner_id = p.id) "
+           f"FROM {Post._meta.db_table} p LEFT JOIN {Group._meta.db_table} g ON g.id = p.group_id "
+           f"LEFT JOIN {User._meta.db_table} u ON u.id = p.author_id WHERE p.id = %s")
+    return sql, plan
+
+
+TAG_SEPARATOR = "\n"
+
+
+def _page_post(post_id: int) -> Post | None:
+    """The post for its page in one statement: with its group (``select_related`` style), its author's
+    name fields, ``tag_names`` (sorted) and ``has_attachments``."""
+    from django.contrib.contenttypes.models import ContentType
+
+    sql, plan = _page_post_plan(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [TAG_SEPARATOR, ContentType.objects.get_for_model(Post).pk, int(post_id)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    objects, at = [], 0
+    for model, names, converters in plan:
+        values = list(row[at:at + len(names)])
+        at += len(names)
+        for i, (col, convs) in enumerate(converters):
+            for convert in convs:
+                values[i] = convert(values[i], col, connection)
+        objects.append(model.from_db(connection.alias, names, values) if values[0] is not None else None)
+    post, group, author = objects
+    Post._meta.get_field("group").set_cached_value(post, group)
+    Post._meta.get_field("author").set_cached_value(post, author)
+    names, has_files = row[at], row[at + 1]
+    post.tag_names = sorted(names.split(TAG_SEPARATOR)) if names else []  # type: ignore[attr-defined]
+    post.has_attachments = bool(has_files)  # type: ignore[attr-defined]
+    return post
+
+
+def post_for(user: Any, post_id: int, *, for_page: bool = False) -> Post | None:
     """The post if ``user`` may see it, else None (pages answer 404): one query, plus the group's
-    ancestors (one) for the visibility rules."""
+    ancestors (one, for a sub-group) for the visibility rules. ``for_page``: what the discussion page
+    shows, in one statement (``_page_post``); the writes take the whole rows."""
     from tribu.groups import policies as group_policies
     from tribu.groups import queries as group_queries
 
-    post = Post.objects.select_related("group", "author").filter(pk=post_id).first()
+    if for_page:
+        post = _page_post(post_id)
+    else:
+        post = Post.objects.select_related("group", "author").filter(pk=post_id).first()
     if post is None:
         return None
     if post.group_id:

@@ -39,6 +39,7 @@ class Context:
     comment_by: str = ""
     reply_to_name: str = ""
     strftime: str | None = None
+    accepted_by: str = ""
     memo: dict[Any, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -59,7 +60,9 @@ class Context:
             "edit": _("Edit"), "the_comment": _("the comment"), "history": _("Edit history"), "delete": _("Delete"),
             "replies": _("Replies"), "reply": _("Reply"), "your_reply": _("Your reply"),
             "send_reply": _("Send the reply"), "more": _("More reactions"),
+            "read_above": _("Read it at the top of the page"), "in_thread": _("See it in the thread"),
         }.items()}
+        self.accepted_by = _("Accepted answer by %(name)s")
         self.comment_by = _("Comment by %(name)s")
         self.reply_to_name = _("to %(name)s")
         self.strftime = _strftime_of(get_format("SHORT_DATETIME_FORMAT"))
@@ -157,9 +160,11 @@ def reactions_html(target: Any, summary: Any, csrf_input: str, *, more_label: st
     return "".join(parts)
 
 
-def comment_html(comment: Any, ctx: Context, *, anchor: str = "comment") -> str:
+def comment_html(comment: Any, ctx: Context, *, anchor: str = "comment", in_thread: bool = False) -> str:
     """One comment (or reply) with its reactions and actions; a top-level comment also carries its
-    replies and the reply box."""
+    replies and the reply box. ``anchor="answer"``: the accepted answer at the top of the page (in full,
+    with a link to its place in the thread when ``in_thread``, that is when this page of the thread
+    shows it); in the thread it is then only named, with a link back to the top."""
     lb, urls, pk = ctx.labels, ctx.urls, comment.pk
     classes = "comment" + (" comment-accepted" if comment.is_accepted else "") + (
         " comment-reply" if comment.parent_id else "")
@@ -169,6 +174,15 @@ def comment_html(comment: Any, ctx: Context, *, anchor: str = "comment") -> str:
     if comment.deleted_at is not None:
         out.append(f'<article aria-label="{lb["deleted_label"]}"><p class="comment-deleted">{lb["deleted"]}</p>'
                    f'</article>')
+    elif comment.is_accepted and anchor == "comment":
+        # The page shows the accepted answer in full at the top: here, in its place in the thread (with
+        # its replies), it is named and linked, not repeated.
+        shown_name = author.name if author is not None else _("a former member")
+        who = f'<a href="{urls["profile"].format(author.pk)}">{name}</a>' if author is not None else lb["former"]
+        out.append(f'<article aria-label="{escape(ctx.accepted_by % {"name": shown_name})}">'
+                   f'<p class="comment-byline comment-accepted-stub">'
+                   f'<span class="feed-badge feed-badge-solved">✓ {lb["accepted"]}</span> {who} · '
+                   f'<a class="linkish" href="#answer-{pk}">{lb["read_above"]}</a></p></article>')
     else:
         label = escape(ctx.comment_by % {"name": author.name if author else _("a former member")})
         iso, shown = _when(comment.created_at, ctx.strftime)
@@ -188,6 +202,8 @@ def comment_html(comment: Any, ctx: Context, *, anchor: str = "comment") -> str:
             f'<div class="prose comment-body">{comment.body_html}</div><footer class="comment-foot">')
         out.append(reactions_html(comment, comment.summary, ctx.csrf_input, more_label=lb["more"], url=urls["react"],
                                   memo=ctx.memo))
+        if anchor == "answer" and in_thread:
+            out.append(f'<a class="linkish" href="#comment-{pk}">{lb["in_thread"]}</a>')
         if comment.can_accept:
             if comment.is_accepted:
                 inner = (f'<input type="hidden" name="value" value="0"><button type="submit" class="linkish">'

@@ -29,9 +29,9 @@ from .forms import CommentForm
 member_area = allowed_if(core_policies.is_member_area_allowed)
 
 
-def _post_for(request: HttpRequest, post_id: int) -> Post:
+def _post_for(request: HttpRequest, post_id: int, *, for_page: bool = False) -> Post:
     """The post if ``request.user`` may see it, else 404."""
-    post = queries.post_for(request.user, post_id)
+    post = queries.post_for(request.user, post_id, for_page=for_page)
     if post is None:
         raise Http404
     return post
@@ -66,7 +66,9 @@ def _decorate_post(post: Post) -> None:
     from tribu.media.queries import attachments_for
 
     post.url = post_url(post)  # type: ignore[attr-defined]
-    post.attachments = attachments_for([post]).get(post.pk, [])  # type: ignore[attr-defined]
+    # ``post_for(..., for_page=True)`` tells whether there is any file to read.
+    found = attachments_for([post]).get(post.pk, []) if getattr(post, "has_attachments", True) else []
+    post.attachments = found  # type: ignore[attr-defined]
     post.link_card = card_for(post.link_url) if post.link_url else None  # type: ignore[attr-defined]
 
 
@@ -96,7 +98,8 @@ def _page_context(request: HttpRequest, post: Post, *, form: CommentForm | None 
         "post": post,
         "page": page,
         "comments_html": render_comments.comments_html(page.comments, ctx, next_after=page.next_after),
-        "accepted_html": mark_safe(render_comments.comment_html(page.accepted, ctx, anchor="answer"))  # noqa: S308
+        "accepted_html": mark_safe(  # noqa: S308 - every value is escaped by render.py
+            render_comments.comment_html(page.accepted, ctx, anchor="answer", in_thread=page.accepted_in_page))
         if page.accepted else "",
         "has_comments": bool(page.comments),
         "summary": page.post_summary,
@@ -105,7 +108,7 @@ def _page_context(request: HttpRequest, post: Post, *, form: CommentForm | None 
         "locked_for_me": post.locked_at is not None and not moderates,
         "can_edit_post": post_policies.can_edit(user, post),
         "moderates": moderates,
-        "tags": list(post.tags.all()),
+        "tags": post.tag_names if hasattr(post, "tag_names") else [t.name for t in post.tags.all()],
         "mention_url": reverse("feed:mention_suggestions") + (f"?group={post.group_id}" if post.group_id else ""),
         "is_member": post.group_id is None or group_policies.is_member(user, post.group),
     }
@@ -114,7 +117,7 @@ def _page_context(request: HttpRequest, post: Post, *, form: CommentForm | None 
 @member_area
 @require_GET
 def detail(request: HttpRequest, post_id: int) -> HttpResponse:
-    post = _post_for(request, post_id)
+    post = _post_for(request, post_id, for_page=True)
     if request.headers.get("HX-Request") and request.GET.get("after"):
         after = request.GET["after"]
         page = queries.discussion_page(post, request.user, after=int(after) if after.isdigit() else None,
