@@ -93,12 +93,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["tiers"] = list(resource.required_tiers.all())
         return render(request, "library/detail.html", context, status=403)
     embed = card = None
-    if resource.url and resource.kind == ResourceKind.VIDEO:
+    if resource.url and resource.kind in (ResourceKind.VIDEO, ResourceKind.PODCAST):
         from tribu.media.rich import embed_for, embed_html
 
         found = embed_for(resource.url)
         embed = embed_html(resource.url, *found) if found else None
-    if resource.url and resource.kind in (ResourceKind.LINK, ResourceKind.PODCAST, ResourceKind.DOCUMENT):
+    if resource.url and not embed and resource.kind in (ResourceKind.LINK, ResourceKind.PODCAST,
+                                                        ResourceKind.DOCUMENT):
         from tribu.media.links import card_for
 
         card = card_for(resource.url)

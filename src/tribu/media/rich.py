@@ -1,11 +1,12 @@
 """Rich rendering of member content: ``render_rich(text)`` is ``tribu.core.markdown.render_markdown``
-(Markdown, sanitised by nh3) plus video embeds.
+(Markdown, sanitised by nh3) plus video and podcast embeds.
 
-A video address alone on its line (outside code blocks) from an allowlisted provider becomes a
+A video or podcast address alone on its line (outside code blocks) from an allowlisted provider becomes a
 responsive, sandboxed, lazily loaded ``<iframe>`` on the provider's privacy-friendly player, followed by
 a plain link (shown where frames are not: emails, feeds). Providers: YouTube (played from
 youtube-nocookie.com), Vimeo (``dnt=1``), Dailymotion, and the PeerTube instances listed in
-``TRIBU_PEERTUBE_HOSTS``. The iframe HTML is built here from a validated video id — never from the
+``TRIBU_PEERTUBE_HOSTS``; podcasts (an episode or a show) from Spotify, SoundCloud, Deezer and Apple
+Podcasts, in a short audio player. The iframe HTML is built here from a validated video id — never from the
 member's text — after sanitising, so nothing the member writes reaches the page unsanitised.
 ``settings.SECURE_CSP["frame-src"]`` lists exactly ``frame_hosts()``.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -27,7 +28,13 @@ from . import conf
 YOUTUBE_PLAYER = "https://www.youtube-nocookie.com"
 VIMEO_PLAYER = "https://player.vimeo.com"
 DAILYMOTION_PLAYER = "https://www.dailymotion.com"
-PLAYERS = (YOUTUBE_PLAYER, VIMEO_PLAYER, DAILYMOTION_PLAYER)
+SPOTIFY_PLAYER = "https://open.spotify.com"
+SOUNDCLOUD_PLAYER = "https://w.soundcloud.com"
+DEEZER_PLAYER = "https://widget.deezer.com"
+APPLE_PODCASTS_PLAYER = "https://embed.podcasts.apple.com"
+PLAYERS = (YOUTUBE_PLAYER, VIMEO_PLAYER, DAILYMOTION_PLAYER, SPOTIFY_PLAYER, SOUNDCLOUD_PLAYER, DEEZER_PLAYER,
+           APPLE_PODCASTS_PLAYER)
+AUDIO_PROVIDERS = {"Spotify", "SoundCloud", "Deezer", "Apple Podcasts"}
 
 YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtube-nocookie.com", "www.youtube-nocookie.com"}
 YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
@@ -35,6 +42,13 @@ VIMEO_HOSTS = {"vimeo.com", "www.vimeo.com", "player.vimeo.com"}
 DAILYMOTION_HOSTS = {"dailymotion.com", "www.dailymotion.com"}
 DAILYMOTION_ID = re.compile(r"^x[A-Za-z0-9]{4,20}$")
 PEERTUBE_ID = re.compile(r"^[A-Za-z0-9-]{8,40}$")
+SPOTIFY_ID = re.compile(r"^[A-Za-z0-9]{22}$")
+SOUNDCLOUD_HOSTS = {"soundcloud.com", "www.soundcloud.com", "m.soundcloud.com"}
+SOUNDCLOUD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+DEEZER_HOSTS = {"deezer.com", "www.deezer.com"}
+LANGUAGE_SEGMENT = re.compile(r"^(intl-)?[a-z]{2}$")
+APPLE_SLUG = re.compile(r"^[A-Za-z0-9_%-]{1,200}$")
+APPLE_ID = re.compile(r"^id[0-9]{1,15}$")
 URL_LINE = re.compile(r"^ {0,3}(https?://[^\s<>\"']+) *$")
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
 SANDBOX = "allow-scripts allow-same-origin allow-popups allow-presentation"
@@ -51,8 +65,33 @@ def _youtube_start(query: dict[str, list[str]]) -> str:
     return f"?start={int(value)}" if value.isdigit() and int(value) < 100_000 else ""
 
 
+def _podcast_embed(host: str, segments: list[str], query: dict[str, list[str]]) -> tuple[str, str] | None:
+    """(player address, provider name) for an episode or a show of an allowlisted podcast platform."""
+    if host == "open.spotify.com":
+        segments = [s for s in segments if not LANGUAGE_SEGMENT.match(s) and s != "embed"]
+        if len(segments) == 2 and segments[0] in ("episode", "show") and SPOTIFY_ID.match(segments[1]):
+            return f"{SPOTIFY_PLAYER}/embed/{segments[0]}/{segments[1]}", "Spotify"
+    elif host in SOUNDCLOUD_HOSTS:
+        if (len(segments) == 2 or (len(segments) == 3 and segments[1] == "sets")) and all(
+                SOUNDCLOUD_NAME.match(s) for s in segments):
+            track = quote(f"https://soundcloud.com/{'/'.join(segments)}", safe="")
+            return f"{SOUNDCLOUD_PLAYER}/player/?url={track}&visual=false&show_comments=false", "SoundCloud"
+    elif host in DEEZER_HOSTS:
+        if segments and LANGUAGE_SEGMENT.match(segments[0]):
+            segments = segments[1:]
+        if len(segments) == 2 and segments[0] in ("episode", "show") and segments[1].isdigit() \
+                and len(segments[1]) <= 15:
+            return f"{DEEZER_PLAYER}/widget/auto/{segments[0]}/{segments[1]}", "Deezer"
+    elif (host == "podcasts.apple.com" and len(segments) == 4 and re.match(r"^[a-z]{2}$", segments[0])
+          and segments[1] == "podcast" and APPLE_SLUG.match(segments[2]) and APPLE_ID.match(segments[3])):
+        episode = (query.get("i") or [""])[0]
+        suffix = f"?i={episode}" if episode.isdigit() and len(episode) <= 20 else ""
+        return f"{APPLE_PODCASTS_PLAYER}/{'/'.join(segments)}{suffix}", "Apple Podcasts"
+    return None
+
+
 def embed_for(url: str) -> tuple[str, str] | None:
-    """(player address, provider name) for an allowlisted video address, else None."""
+    """(player address, provider name) for an allowlisted video or podcast address, else None."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -94,13 +133,16 @@ def embed_for(url: str) -> tuple[str, str] | None:
             video = segments[2]
         if PEERTUBE_ID.match(video):
             return f"https://{host}/videos/embed/{video}", "PeerTube"
+    else:
+        return _podcast_embed(host, segments, query)
     return None
 
 
 def embed_html(url: str, player: str, provider: str) -> str:
-    title = escape(_("Video on %(site)s") % {"site": provider})
+    audio = provider in AUDIO_PROVIDERS
+    title = escape((_("Podcast on %(site)s") if audio else _("Video on %(site)s")) % {"site": provider})
     return (
-        f'<figure class="media-embed"><div class="media-embed-frame">'
+        f'<figure class="media-embed{" media-embed-audio" if audio else ""}"><div class="media-embed-frame">'
         f'<iframe src="{escape(player)}" title="{title}" loading="lazy" sandbox="{SANDBOX}" allow="{ALLOW}" '
         f'allowfullscreen referrerpolicy="strict-origin-when-cross-origin"></iframe></div>'
         f'<figcaption><a href="{escape(url)}" rel="noopener noreferrer nofollow">{escape(url)}</a></figcaption>'

@@ -208,3 +208,16 @@ def test_a_moderated_group_library_is_for_its_members(client, anna, mia):
 def test_bad_filters_are_ignored_not_errors(client, mia):
     client.force_login(mia)
     assert client.get("/library/?kind=zzz&category=abc&group=-1&page=9999").status_code == 200
+
+
+def test_a_podcast_from_a_known_platform_plays_on_its_page_and_others_get_a_listen_button(client, mia):
+    episode = make_resource("Paroles d'artisans", kind="podcast", file=False,
+                            url="https://open.spotify.com/episode/4rOoJ6Egrf8K2IrywzwOMk")
+    elsewhere = make_resource("Épisode ailleurs", kind="podcast", file=False,
+                              url="https://podcasts.example.org/episode-3")
+    client.force_login(mia)
+    html = client.get(f"/library/{episode.pk}/").content.decode()
+    assert '<iframe src="https://open.spotify.com/embed/episode/4rOoJ6Egrf8K2IrywzwOMk"' in html
+    assert "media-embed-audio" in html and "Écouter" not in html
+    other = client.get(f"/library/{elsewhere.pk}/").content.decode()
+    assert "<iframe" not in other and "Écouter" in other

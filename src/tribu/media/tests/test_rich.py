@@ -33,8 +33,46 @@ def test_allowlisted_video_addresses_become_privacy_friendly_players(url, player
 
 
 @pytest.mark.parametrize(
+    ("url", "player", "provider"),
+    [
+        ("https://open.spotify.com/episode/4rOoJ6Egrf8K2IrywzwOMk", "https://open.spotify.com/embed/episode/4rOoJ6Egrf8K2IrywzwOMk",
+         "Spotify"),
+        ("https://open.spotify.com/intl-fr/show/5CfCWKI5pZ28U0uOzXkDHe?si=abc",
+         "https://open.spotify.com/embed/show/5CfCWKI5pZ28U0uOzXkDHe", "Spotify"),
+        ("https://soundcloud.com/paroles-d-artisans/episode-12",
+         "https://w.soundcloud.com/player/?url=https%3A%2F%2Fsoundcloud.com%2Fparoles-d-artisans%2Fepisode-12"
+         "&visual=false&show_comments=false", "SoundCloud"),
+        ("https://www.deezer.com/fr/episode/612345678", "https://widget.deezer.com/widget/auto/episode/612345678",
+         "Deezer"),
+        ("https://podcasts.apple.com/fr/podcast/paroles-d-artisans/id1500000000?i=1000600000000",
+         "https://embed.podcasts.apple.com/fr/podcast/paroles-d-artisans/id1500000000?i=1000600000000",
+         "Apple Podcasts"),
+    ],
+)
+def test_podcast_episodes_and_shows_become_short_audio_players(url, player, provider):
+    from django.utils import translation
+
+    assert embed_for(url) == (player, provider)
+    with translation.override("en"):
+        html = render_rich(f"Listen:\n{url}")
+    assert f'<iframe src="{player.replace("&", "&amp;")}"' in html
+    assert 'class="media-embed media-embed-audio"' in html and f'title="Podcast on {provider}"' in html
+    with translation.override("fr"):
+        assert f'title="Podcast sur {provider}"' in render_rich(url)
+
+
+@pytest.mark.parametrize(
     "url",
     [
+        "https://open.spotify.com/episode/short",
+        "https://open.spotify.com/track/4rOoJ6Egrf8K2IrywzwOMk",
+        "https://soundcloud.com/paroles-d-artisans",
+        "https://soundcloud.com/a/b/c/d",
+        "https://soundcloud.com/x/%22onload%3Dalert(1)",
+        "https://www.deezer.com/fr/episode/61234abc",
+        "https://podcasts.apple.com/fr/podcast/paroles-d-artisans/1500000000",
+        "https://podcasts.apple.com/fr/podcast/x/id15abc",
+        "https://podcasts.apple.com/fr/podcast/a b/id15",
         "https://evil.example/watch?v=dQw4w9WgXcQ",
         "https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ",
         "https://www.youtube.com/watch?v=short",
