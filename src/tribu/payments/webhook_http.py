@@ -111,6 +111,8 @@ class WebhookFastPath:
         self.threads = threads
         self._path: str | None = None
         self._executor: ThreadPoolExecutor | None = None
+        # Now, at the process's start (the URLconf loaded, ~0.8 s of CPU), not in a delivery's answer.
+        self.webhook_path()
 
     def webhook_path(self) -> str:
         if self._path is None:
