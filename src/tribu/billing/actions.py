@@ -399,7 +399,9 @@ def request_company_renewal(actor: Any, company: Any) -> Document:
         if not tier.active or not tier.price_cents or not tier.is_company_tier:
             raise ValidationError(_("This membership cannot be renewed online: write to the community team."))
         pending = (Payment.objects.filter(company=company, purpose=PaymentPurpose.MEMBERSHIP, tier=tier,
-                                          status=PaymentStatus.PENDING).order_by("-created_at").first())
+                                          status=PaymentStatus.PENDING,
+                                          method__in=[PaymentMethod.TRANSFER, PaymentMethod.CHEQUE])
+                   .order_by("-created_at").first())
         if pending is None:
             today = timezone.localdate()
             if membership.status == "expired" or membership.ends_on is None:

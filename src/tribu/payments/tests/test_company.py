@@ -341,3 +341,15 @@ def test_the_renewal_reminder_reaches_the_companys_contacts_only(forge, carla, c
         renewals.run()
     to = " ".join(m["To"] for m in smtp_server.received)
     assert carla.email in to and cole.email not in to
+
+
+@pytest.mark.django_db
+def test_the_invoice_asked_from_the_billing_page_is_for_a_transfer_not_an_open_card_checkout(
+        fake_stripe, bank, lapsed, forge, carla, entreprise):
+    from tribu.billing.actions import request_company_renewal
+
+    card = actions.start_company_checkout(carla, forge, entreprise, recurring=False, success_url="http://t/ok",
+                                          cancel_url="http://t/ko")
+    invoice = request_company_renewal(carla, forge)
+    assert invoice.payment.pk != card.pk and invoice.payment.method == "transfer"
+    assert actions.start_company_offline(carla, forge, entreprise, method="transfer").pk == invoice.payment.pk
