@@ -138,8 +138,8 @@ def offline(request: HttpRequest, tier_id: int) -> HttpResponse:
 
 @allowed_if(policies.can_view_own_payments)
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
-    payment = get_object_or_404(queries.with_documents(Payment.objects.select_related("user", "tier", "recorded_by")),
-                                reference=reference)
+    rows = Payment.objects.select_related("user", "company", "tier", "recorded_by")
+    payment = get_object_or_404(queries.with_documents(rows), reference=reference)
     if not policies.can_view_payment(request.user, payment):
         raise Http404
     return render(request, "payments/detail.html", {

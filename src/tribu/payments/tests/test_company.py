@@ -353,3 +353,38 @@ def test_the_invoice_asked_from_the_billing_page_is_for_a_transfer_not_an_open_c
     invoice = request_company_renewal(carla, forge)
     assert invoice.payment.pk != card.pk and invoice.payment.method == "transfer"
     assert actions.start_company_offline(carla, forge, entreprise, method="transfer").pk == invoice.payment.pk
+
+
+@pytest.mark.django_db
+def test_a_company_payment_shows_to_its_contacts_and_the_team_only(client, no_stripe, bank, lapsed, forge, carla,
+                                                                   cole, olga, bob, entreprise, french):
+    payment = actions.start_company_offline(carla, forge, entreprise, method="transfer")
+    for person, status in ((carla, 200), (bob, 200), (cole, 404), (olga, 404)):
+        client.force_login(person)
+        answer = client.get(f"/payments/p/{payment.reference}/")
+        assert answer.status_code == status
+        if status == 200:
+            assert "La Forge du Léon · FR32732829320" in text(answer) and "450,00" in text(answer)
+
+
+@pytest.mark.django_db
+def test_the_membership_page_runs_a_bounded_number_of_queries(client, no_stripe, bank, lapsed, forge, carla, bob,
+                                                              entreprise, django_assert_max_num_queries):
+    def paid(n: int) -> None:
+        for _i in range(n):
+            actions.record_offline(bob, actions.start_company_offline(carla, forge, entreprise, method="transfer"),
+                                   method="transfer")
+
+    paid(1)
+    client.force_login(carla)
+    client.get(f"/companies/{forge.slug}/membership/")
+    with django_assert_max_num_queries(13) as few:  # session, user, company, membership, seats, payments…
+        assert client.get(f"/companies/{forge.slug}/membership/").status_code == 200
+    paid(6)
+    with django_assert_max_num_queries(len(few.captured_queries)) as many:
+        page = text(client.get(f"/companies/{forge.slug}/membership/"))
+    from tribu.billing.models import Document
+
+    receipts = Document.objects.filter(company=forge, kind="receipt").values_list("number", flat=True)
+    assert len(receipts) == 7 and all(number in page for number in receipts)
+    assert len(many.captured_queries) == len(few.captured_queries)
