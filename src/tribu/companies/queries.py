@@ -239,8 +239,9 @@ def membership_overview(company: Company) -> dict[str, Any]:
     membership, tiers = payment_actions.company_tiers(company)
     used = CompanyMember.objects.filter(company=company).count()
     total = membership.tier.seats if membership is not None and membership.tier.seats else None
+    subscribed, portal = payment_queries.company_card_state(company)
     return {
         "membership": membership, "tiers": tiers, "used": used, "total": total,
         "pending": payment_queries.pending_company_offline(company),
-        "subscribed": payment_queries.company_subscribed(company),
+        "subscribed": subscribed, "portal": portal,
     }

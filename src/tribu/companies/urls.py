@@ -20,6 +20,7 @@ urlpatterns = [
     path("<slug:slug>/membership/", views.membership, name="membership"),
     path("<slug:slug>/membership/card/", views.membership_card, name="membership_card"),
     path("<slug:slug>/membership/offline/", views.membership_offline, name="membership_offline"),
+    path("<slug:slug>/membership/portal/", views.membership_portal, name="membership_portal"),
     path("<slug:slug>/people/invite/", views.invite, name="invite"),
     path("<slug:slug>/people/attach/", views.attach, name="attach"),
     path("<slug:slug>/invitations/<int:invitation_id>/revoke/", views.revoke, name="revoke_invitation"),

@@ -462,3 +462,21 @@ def membership_offline(request: HttpRequest, slug: str) -> HttpResponse:
     messages.success(request, _("Your payment %(ref)s is expected: the instructions and the invoice are below "
                                 "and in your mailbox.") % {"ref": payment.reference})
     return redirect("companies:membership", slug=company.slug)
+
+
+def membership_portal(request: HttpRequest, slug: str) -> HttpResponse:
+    """Stripe's customer portal for the company's card and subscription (its contacts and the team)."""
+    from tribu.payments import actions as payment_actions
+    from tribu.payments import gateway
+
+    company, denied = _company_payer(request, slug)
+    if denied:
+        return denied
+    back = request.build_absolute_uri(reverse("companies:membership", args=[company.slug]))
+    try:
+        url = payment_actions.portal_url(request.user, back, company=company)
+    except ValidationError as exc:
+        return _payment_refused(request, company, exc.messages)
+    except gateway.StripeUnavailable:
+        return render(request, "payments/unavailable.html", status=503)
+    return redirect(url)

@@ -353,9 +353,20 @@ def start_donation(user: Any, *, amount_cents: int, method: str, success_url: st
     return payment
 
 
-def portal_url(user: Any, return_url: str) -> str:
-    """The Stripe customer portal for the member's card and subscription (raises when they have none)."""
-    customer = _customer_of(user)
+def portal_url(user: Any, return_url: str, *, company: Any = None) -> str:
+    """The Stripe customer portal for the member's card and subscription — or, with ``company`` (or for
+    a company's contact who pays nothing of their own, e.g. from a failed renewal's email), the
+    company's (raises when there is none)."""
+    if company is not None:
+        if not policies.can_pay_for_company(user, company):
+            raise PermissionDenied
+        customer = _company_customer(company)
+    else:
+        customer = _customer_of(user)
+        attachment = getattr(user, "company_attachment", None) if not customer else None
+        if attachment is not None and attachment.is_contact and policies.can_pay_for_company(user,
+                                                                                              attachment.company):
+            customer = _company_customer(attachment.company_id)
     if not customer or not gateway.is_configured():
         raise ValidationError(_("You have no card payment to manage."))
     return str(gateway.create_portal_session(customer, return_url)["url"])

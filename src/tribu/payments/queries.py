@@ -43,9 +43,14 @@ def pending_company_offline(company: Any) -> list[Payment]:
     return list(company_payments(company).filter(status=PaymentStatus.PENDING, method__in=OFFLINE_METHODS))
 
 
-def company_subscribed(company: Any) -> bool:
-    return Payment.objects.filter(company=company, user__isnull=True, recurring=True,
-                                  status=PaymentStatus.SUCCEEDED).exclude(stripe_subscription="").exists()
+def company_card_state(company: Any) -> tuple[bool, bool]:
+    """(the company's membership renews by a card subscription, it has a Stripe customer), one query."""
+    from django.db.models import Count
+
+    card = Payment.objects.filter(company=company, user__isnull=True).exclude(stripe_customer="")
+    counts = card.aggregate(customer=Count("pk"), subscribed=Count("pk", filter=Q(
+        recurring=True, status=PaymentStatus.SUCCEEDED) & ~Q(stripe_subscription="")))
+    return bool(counts["subscribed"]), bool(counts["customer"])
 
 
 def has_subscription(user: Any) -> bool:

@@ -388,3 +388,23 @@ def test_the_membership_page_runs_a_bounded_number_of_queries(client, no_stripe,
     receipts = Document.objects.filter(company=forge, kind="receipt").values_list("number", flat=True)
     assert len(receipts) == 7 and all(number in page for number in receipts)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.django_db
+def test_the_contacts_manage_the_companys_card_in_stripes_portal(client, fake_stripe, bank, lapsed, forge, carla,
+                                                                cole, entreprise):
+    client.force_login(carla)
+    client.post(card_url(forge), {"tier": entreprise.pk, "recurring": "1"})
+    done = fake_stripe.complete(fake_stripe.created[0])
+    post_event(client, event("checkout.session.completed", done))
+    assert f"/companies/{forge.slug}/membership/portal/" in text(client.get(f"/companies/{forge.slug}/membership/"))
+    answer = client.get(f"/companies/{forge.slug}/membership/portal/")
+    assert answer.status_code == 302 and answer["Location"].startswith("https://billing.stripe.com/")
+    assert fake_stripe.portal_sessions[-1]["customer"] == done["customer"]
+    # the link in a failed renewal's email (the payer's own portal) leads a contact to the company's card too
+    assert client.get("/payments/portal/").status_code == 302
+    assert fake_stripe.portal_sessions[-1]["customer"] == done["customer"]
+    client.force_login(cole)
+    assert client.get(f"/companies/{forge.slug}/membership/portal/").status_code == 403
+    assert client.get("/payments/portal/").status_code == 400
+    assert len(fake_stripe.portal_sessions) == 2
