@@ -408,3 +408,39 @@ def test_the_contacts_manage_the_companys_card_in_stripes_portal(client, fake_st
     assert client.get(f"/companies/{forge.slug}/membership/portal/").status_code == 403
     assert client.get("/payments/portal/").status_code == 400
     assert len(fake_stripe.portal_sessions) == 2
+
+
+@pytest.mark.django_db
+def test_a_failed_company_renewal_warns_its_contacts_and_keeps_the_seats_in_grace(
+        client, fake_stripe, bank, forge, carla, cole, entreprise, smtp_server, django_capture_on_commit_callbacks):
+    c = fake_stripe.client()
+    membership = make_membership(tier=entreprise, company=forge, ends_on=timezone.localdate())
+    origin = actions.start_company_checkout(carla, forge, entreprise, recurring=True, success_url="http://t/ok",
+                                            cancel_url="http://t/ko")
+    customer = c.v1.customers.create({"email": carla.email})
+    pm = c.v1.payment_methods.create({"type": "card", "card": {"number": "4000000000000341", "exp_month": 12,
+                                                               "exp_year": 2035, "cvc": "123"}})
+    c.v1.payment_methods.attach(pm.id, {"customer": customer.id})
+    c.v1.customers.update(customer.id, {"invoice_settings": {"default_payment_method": pm.id}})
+    product = c.v1.products.create({"name": "Entreprise"})
+    plan = c.v1.plans.create({"amount": 45000, "currency": "eur", "interval": "year", "product": product.id})
+    sub = c.v1.subscriptions.create({"customer": customer.id, "items": [{"plan": plan.id}],
+                                     "metadata": {"reference": origin.reference}}).to_dict()
+    Payment.objects.filter(pk=origin.pk).update(status="succeeded", stripe_invoice="in_first", recurring=True,
+                                                stripe_subscription=sub["id"], stripe_customer=customer.id)
+    invoice = c.v1.invoices.retrieve(sub["latest_invoice"]).to_dict()
+    assert invoice["status"] != "paid"
+    with django_capture_on_commit_callbacks(execute=True):
+        for _attempt in range(2):
+            assert post_event(client, event("invoice.payment_failed", invoice)).status_code == 200
+    membership.refresh_from_db()
+    assert membership.status == "grace"
+    access.forget(cole)
+    assert access.effective_tier_ids(cole) == {entreprise.pk}  # the grace period keeps every seat
+    from .conftest import body_of
+
+    dunning = [m for m in smtp_server.received if "/payments/portal/" in body_of(m)]
+    assert [m["To"] for m in dunning] == [carla.email], [(m["To"], m["Subject"]) for m in smtp_server.received]
+    client.force_login(carla)
+    assert client.get("/payments/portal/").status_code == 302
+    assert fake_stripe.portal_sessions[-1]["customer"] == customer.id
