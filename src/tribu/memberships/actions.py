@@ -91,23 +91,23 @@ EMAIL_OF = {
 
 def tell(actor: Any, membership: Membership, event: str, *, activity: Any = None, email: bool = True,
          **context: Any) -> None:
-    """Email (after the commit) and notify the people the membership concerns."""
-    from tribu.core.emails import send_templated_email_on_commit
+    """Email (after the commit) and notify the people the membership concerns. The email is rendered by
+    its job (``tasks.send_membership_email``, from ids and the membership's state now), not inside the
+    caller's transaction."""
     from tribu.core.notifications.actions import notify
 
     from .notifications import CODE
+    from .tasks import portable, send_membership_email, snapshot
 
     people = [u for u in recipients(membership) if u.is_active and u.email]
     if not people:
         return
     if email and event in EMAIL_OF:
+        template, state = f"memberships/emails/{EMAIL_OF[event]}", snapshot(membership)
+        extra = {key: portable(value) for key, value in context.items()}
         for person in people:
-            send_templated_email_on_commit(
-                person,
-                f"memberships/emails/{EMAIL_OF[event]}",
-                {"membership": membership, "tier": membership.tier, "event": event,
-                 "url": reverse("memberships:mine"), **context},
-            )
+            transaction.on_commit(lambda pk=person.pk: send_membership_email.enqueue(
+                pk, membership.pk, template, event, state, extra))
     notify(people, CODE, actor=actor, activity=activity, url=reverse("memberships:mine"), event=event,
            **tier_data(membership.tier))
 

@@ -30,7 +30,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -129,13 +132,67 @@ def _apply_one(event_id: int) -> str:
     return "applied"
 
 
+_collecting = threading.local()
+_collector_installed = False
+
+
+def _install_job_collector() -> None:
+    """Let ``_jobs_in_one_insert`` collect the database task backend's job rows instead of inserting them
+    one by one. Only the thread inside that block collects; everywhere else enqueueing is unchanged."""
+    global _collector_installed
+    if _collector_installed:
+        return
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.compat import normalize_json
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    one_by_one = DatabaseBackend._task_to_db_task
+
+    def task_to_db_task(self: Any, task: Any, args: Any, kwargs: Any) -> Any:
+        rows = getattr(_collecting, "rows", None)
+        if rows is None:
+            return one_by_one(self, task, args, kwargs)
+        row = DBTaskResult(id=self._get_id(), args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
+                           priority=task.priority, task_path=task.module_path, queue_name=task.queue_name,
+                           run_after=task.run_after or get_date_max(),  # its pre_save signal's default
+                           backend_name=self.alias)
+        rows.append(row)
+        return row
+
+    DatabaseBackend._task_to_db_task = task_to_db_task  # type: ignore[method-assign]
+    _collector_installed = True
+
+
+@contextmanager
+def _jobs_in_one_insert() -> Iterator[None]:
+    """The jobs enqueued in this block (database task backend) are written by one ``INSERT`` at its end,
+    in the caller's transaction, instead of one ``INSERT`` (and its ORM work) each."""
+    from django.tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(task_backends["default"], DatabaseBackend):
+        yield
+        return
+    _install_job_collector()
+    rows: list[Any] = []
+    _collecting.rows = rows
+    try:
+        yield
+    finally:
+        _collecting.rows = None
+    if rows:
+        DBTaskResult.objects.bulk_create(rows)
+
+
 def _run_hooks(hooks: list[Any]) -> None:
     """The after-commit work of a committed batch (jobs queued: emails, documents; unread counts) in one
-    transaction, i.e. one commit instead of one per job; if one of them fails, the others run alone."""
+    transaction, i.e. one commit instead of one per job, and the jobs' rows in one ``INSERT``; if one of
+    them fails, the others run alone."""
     if not hooks:
         return
     try:
-        with transaction.atomic():
+        with transaction.atomic(), _jobs_in_one_insert():
             for _savepoints, func, _robust in hooks:
                 func()
     except Exception:
