@@ -31,6 +31,7 @@ Rules
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from tribu.accounts.models import Role as UserRole
@@ -63,14 +64,15 @@ def viewer(user: Any) -> Viewer:
     cached = getattr(user, VIEWER_ATTR, None)
     if cached is not None:
         return cached
-    from .models import GroupMembership
+    from django.db import connection
 
     roles: dict[int, str] = {}
     levels: dict[int, str] = {}
     lead: list[str] = []
-    for group_id, role, level, path in GroupMembership.objects.filter(user_id=user.pk).values_list(
-        "group_id", "role", "notification_level", "group__path"
-    ):
+    with connection.cursor() as cursor:
+        cursor.execute(_viewer_sql(connection.vendor), [user.pk])
+        rows = cursor.fetchall()
+    for group_id, role, level, path in rows:
         roles[group_id] = role
         levels[group_id] = level
         if role in LEADING_ROLES:
@@ -85,6 +87,20 @@ def viewer(user: Any) -> Viewer:
     )
     setattr(user, VIEWER_ATTR, result)
     return result
+
+
+@lru_cache(maxsize=2)
+def _viewer_sql(vendor: str) -> str:
+    """The viewer's memberships, compiled by the ORM once per process and database kind (``vendor``):
+    building the query cost more CPU than running it, on every page."""
+    from .models import GroupMembership
+
+    query = GroupMembership.objects.filter(user_id=0).values_list("group_id", "role", "notification_level",
+                                                                  "group__path").query
+    sql, params = query.sql_with_params()
+    if list(params) != [0]:  # the one parameter must be the user's id
+        raise RuntimeError(f"unexpected parameters in the viewer's query: {params}")
+    return sql
 
 
 def forget(user: Any) -> None:
