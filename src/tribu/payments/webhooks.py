@@ -187,12 +187,14 @@ def _jobs_in_one_insert() -> Iterator[None]:
 
 def _run_hooks(hooks: list[Any]) -> None:
     """The after-commit work of a committed batch (jobs queued: emails, documents; unread counts) in one
-    transaction, i.e. one commit instead of one per job, and the jobs' rows in one ``INSERT``; if one of
-    them fails, the others run alone."""
+    transaction, i.e. one commit instead of one per job, the jobs' rows in one ``INSERT`` and the unread
+    counts in one query and push; if one of them fails, the others run alone."""
     if not hooks:
         return
+    from tribu.core.notifications.realtime import pushes_merged
+
     try:
-        with transaction.atomic(), _jobs_in_one_insert():
+        with transaction.atomic(), _jobs_in_one_insert(), pushes_merged():
             for _savepoints, func, _robust in hooks:
                 func()
     except Exception:

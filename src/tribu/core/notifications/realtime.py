@@ -4,7 +4,9 @@ Best effort: a missing or failing channel layer never breaks the action (the bad
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -21,10 +23,33 @@ def group_name(user_id: int) -> str:
     return f"notifications.user.{user_id}"
 
 
+_merging = threading.local()
+
+
+@contextmanager
+def pushes_merged() -> Iterator[None]:
+    """The pushes asked for in this block (on this thread) are made once at its end, for all their
+    members together: one count query instead of one per push (a batch of after-commit work)."""
+    if getattr(_merging, "ids", None) is not None:  # already merging: the outer block pushes
+        yield
+        return
+    ids: set[int] = set()
+    _merging.ids = ids
+    try:
+        yield
+    finally:
+        _merging.ids = None
+    push_unread_counts(ids)
+
+
 def push_unread_counts(user_ids: Iterable[int]) -> None:
     """Send ``{"type": "unread", "count": N}`` to every open socket of these members."""
     ids = sorted(set(user_ids))
     if not ids:
+        return
+    merging = getattr(_merging, "ids", None)
+    if merging is not None:
+        merging.update(ids)
         return
     layer = get_channel_layer()
     if layer is None:
