@@ -229,3 +229,31 @@ def test_deleting_a_group_takes_its_posts_comments_and_resources_out_of_search(
         assert titles(results) == {"Marais de la communauté"}
     assert not SearchDocument.objects.filter(group_id=club_id).exists()
     assert not SearchDocument.objects.filter(kind="group", object_id=club_id).exists()
+
+
+@pytest.mark.parametrize("sort", ["relevance", "recent"])
+def test_more_matches_than_the_count_cap_still_pages_the_newest_of_the_readers_matches(
+        mia, anna, places, monkeypatch, sort):
+    from tribu.search import queries
+
+    # The capped path (a common word): the window is read newest first on the date index.
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    monkeypatch.setattr(queries, "RANK_WINDOW", 4)
+    now = timezone.now()
+    for i in range(6):
+        post = make_post(anna, f"Atelier vélo numéro {i}", title=f"Atelier {i}", index=False)
+        type(post).objects.filter(pk=post.pk).update(published_at=now - timedelta(days=i))
+        from tribu.search.indexing import refresh
+
+        refresh("post", [post.pk])
+    make_post(anna, "Atelier vélo du comité", title="Atelier secret", group=places["private"])
+    results = queries.search(mia, queries.parse({"q": "atelier", "sort": sort}), page_size=2)
+    assert results.capped
+    assert results.counts == {"post": 4}  # the first COUNT_CAP + 1 matches counted, a lower bound
+    assert len(results.hits) == 2 and results.has_next
+    if sort == "recent":
+        assert titles(results) == {"Atelier 0", "Atelier 1"}
+    else:  # ranked among the RANK_WINDOW newest
+        assert titles(results) <= {"Atelier 0", "Atelier 1", "Atelier 2", "Atelier 3"}
+    everything = queries.search(mia, queries.parse({"q": "atelier", "sort": sort, "page": "3"}), page_size=2)
+    assert "Atelier secret" not in titles(everything)
