@@ -444,3 +444,15 @@ def test_a_failed_company_renewal_warns_its_contacts_and_keeps_the_seats_in_grac
     client.force_login(carla)
     assert client.get("/payments/portal/").status_code == 302
     assert fake_stripe.portal_sessions[-1]["customer"] == customer.id
+
+
+@pytest.mark.django_db
+def test_the_membership_page_speaks_english_too(client, no_stripe, bank, lapsed, forge, carla, premium):
+    carla.language = "en"
+    carla.save(update_fields=["language"])
+    client.force_login(carla)
+    page = text(client.get(f"/companies/{forge.slug}/membership/"))
+    assert "Company membership" in page and "1 of 3 seats taken" in page and "€450.00" in page
+    assert "Online payment is not available: pay by bank transfer or cheque." in page
+    refused = text(client.post(offline_url(forge), {"tier": premium.pk, "method": "transfer"}))
+    assert "This tier is for members, not companies" in refused
