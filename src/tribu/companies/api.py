@@ -31,7 +31,7 @@ from tribu.memberships.access import check_area
 
 from . import actions, policies, queries
 from .models import Company, CompanyInvitation, CompanyMember, CompanySize, PageVisibility, PartnerLevel
-from .validators import normalise_siret, validate_siret
+from .validators import normalise_siret, normalise_vat, validate_siret, validate_vat
 
 router = Router(tags=["companies"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
@@ -84,6 +84,7 @@ class CompanyDetailOut(CompanyOut):
     address: str
     postcode: str
     siret: str
+    vat_number: str
     description: str
     description_html: str
     members: list[MemberOut] = Field(description="The attached members you may see.")
@@ -118,6 +119,7 @@ class _CompanyFields(Schema):
     website: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=20000, description="Markdown.")
     siret: str | None = Field(None, max_length=20, description="14 digits.")
+    vat_number: str | None = Field(None, max_length=30, description="EU VAT number, e.g. FR32123456789.")
     partner_level_id: int | None = Field(None, description="The team only.")
     page_visibility: str | None = Field(None, pattern="^(public|members)$")
 
@@ -131,6 +133,18 @@ class _CompanyFields(Schema):
         except ValidationError as error:
             raise ValueError(error.messages[0]) from None
         return normalise_siret(value)
+
+    @field_validator("vat_number")
+    @classmethod
+    def _vat(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = normalise_vat(value)
+        try:
+            validate_vat(value)
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from None
+        return value
 
     @field_validator("size")
     @classmethod
@@ -198,6 +212,7 @@ def _detail_out(request: HttpRequest, company: Company) -> dict[str, Any]:
         "address": company.address,
         "postcode": company.postcode,
         "siret": company.siret,
+        "vat_number": company.vat_number,
         "description": company.description,
         "description_html": str(render_markdown(company.description)),
         "members": [{"id": m.user_id, "name": m.user.name, "is_contact": m.is_contact} for m in members],
