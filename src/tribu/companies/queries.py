@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -17,6 +18,7 @@ from . import policies
 from .models import Company, CompanyInvitation, CompanyMember, CompanySize, PartnerLevel
 
 PAGE_SIZE = 24
+RENEW_WINDOW_DAYS = 60
 FACET_TOP = 15
 SORTS = {"name": gettext_lazy("Name"), "newest": gettext_lazy("Newest")}
 ORDERINGS = {"name": ("name", "id"), "newest": ("-created_at", "-id")}
@@ -240,7 +242,15 @@ def membership_overview(company: Company) -> dict[str, Any]:
     used = CompanyMember.objects.filter(company=company).count()
     total = membership.tier.seats if membership is not None and membership.tier.seats else None
     subscribed, portal = payment_queries.company_card_state(company)
+    today = timezone.localdate()
+    # Like a member's "renew now" (billing's summary): from 60 days before the end, or at once when
+    # there is nothing running (none yet, pending, ended).
+    payable = bool(tiers) and not subscribed and (
+        membership is None or membership.status in ("pending", "expired")
+        or (membership.ends_on is not None and (membership.ends_on - today).days <= RENEW_WINDOW_DAYS))
     return {
+        "payable": payable, "renew_from": (membership.ends_on - timedelta(days=RENEW_WINDOW_DAYS)
+                                           if membership is not None and membership.ends_on else None),
         "membership": membership, "tiers": tiers, "used": used, "total": total,
         "pending": payment_queries.pending_company_offline(company),
         "subscribed": subscribed, "portal": portal,

@@ -137,6 +137,9 @@ def test_a_contact_pays_by_card_and_every_seat_is_renewed_once(
     back = text(client.get(f"/companies/{forge.slug}/membership/?session={sid}"))
     assert f"Merci : votre paiement {payment.reference} est confirmé" in back
     assert receipt.number in back
+    # paid for a year: no second "renew now" until 60 days before the new end
+    assert "Renouveler maintenant" not in back and "membership/card/" not in back
+    assert "L'adhésion est payée : vous pourrez la renouveler à partir du" in back
 
 
 @pytest.mark.django_db
