@@ -192,17 +192,19 @@ def _as_time(value: Any) -> Any:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-#: A prepare threshold no statement reaches: only the statements run with ``prepare=True`` (below) are
-#: prepared; Django's own cursors bind on the client and never prepare whatever the threshold.
-ONLY_WHEN_ASKED = 2**31
+#: psycopg prepares a statement run with server-side binding from its second run on a connection.
+#: Django's own cursors bind on the client and never prepare, whatever the threshold; a connection
+#: used for one request only (ASGI without a pool) never reaches it, so it pays no extra round trip.
+PREPARE_THRESHOLD = 1
 
 
 def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    """The rows of one of this module's fixed statements. On PostgreSQL the statement is prepared on the
-    connection (a server-side binding cursor with ``prepare=True``): parsed and planned once per
-    connection rather than on every page (Django's own cursors bind on the client and prepare nothing;
-    planning was a third of the discussion statement's server time). Same wrapping as
-    ``connection.cursor()`` (query logging, execute wrappers), so query counts see it.
+    """The rows of one of this module's fixed statements. On PostgreSQL the statement runs with
+    server-side binding and is prepared on a connection that runs it again (psycopg's
+    ``prepare_threshold``): parsed and planned once per connection rather than on every page (Django's
+    client-bound cursors prepare nothing; planning was a third of the discussion statement's server
+    time). Same wrapping as ``connection.cursor()`` (query logging, execute wrappers), so query counts
+    see it.
 
     A pooler in transaction mode must keep prepared statements (PgBouncer ≥ 1.21 with
     ``max_prepared_statements``), or set ``TRIBU_PREPARED_STATEMENTS = False``."""
@@ -210,25 +212,15 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:  # Django's default: psycopg then prepares nothing, even when asked
-        raw.prepare_threshold = ONLY_WHEN_ASKED
-    with connection._prepare_cursor(_prepared_cursor_class()(raw)) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-@lru_cache(maxsize=1)
-def _prepared_cursor_class() -> type:
     import psycopg
 
-    class PreparedCursor(psycopg.Cursor):
-        def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
-                    binary: bool | None = None) -> Any:
-            return super().execute(query, params, prepare=True, binary=binary)
-
-    return PreparedCursor
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # Django's default: psycopg then prepares nothing
+        raw.prepare_threshold = PREPARE_THRESHOLD
+    with connection._prepare_cursor(psycopg.Cursor(raw)) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @lru_cache(maxsize=4)
