@@ -296,7 +296,15 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE) -> Results:
     member_wanted = frozenset(params.words)
     matching = _compiled(documents(user, params))
     tally = _tally(matching)
-    capped = sum(row[-1] for row in tally) > COUNT_CAP
+    per_kind: dict[str, int] = {}
+    for kind, _group, _name, n in tally:
+        bucket = kind if kind in _SMALL_KINDS else Kind.POST
+        per_kind[bucket] = per_kind.get(bucket, 0) + n
+    # The counts are lower bounds once a kind (posts and comments together) reached the cap; the
+    # page's window of the tab (or of every kind) is then read newest first on the date index.
+    capped = any(n > COUNT_CAP for n in per_kind.values())
+    tab_bucket = (params.kind if params.kind in _SMALL_KINDS else Kind.POST) if params.kind else None
+    window_capped = per_kind.get(tab_bucket, 0) > COUNT_CAP if tab_bucket else capped
     counts, groups = _facets(params, tally)
     entries = members(user, params)
     if entries is not None:
@@ -312,7 +320,7 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE) -> Results:
         hits = [_member_hit(user, e, member_wanted) for e in rows[:page_size]]
     else:
         if not params.kind or counts.get(params.kind):
-            rows = _page(matching, params, capped, offset, page_size)
+            rows = _page(matching, params, window_capped, offset, page_size)
         hits = _doc_hits(rows[:page_size], wanted)
         if not params.kind and params.page == 1 and entries is not None and counts.get(MEMBER):
             preview = [_member_hit(user, e, member_wanted) for e in entries[:MEMBER_PREVIEW]]
@@ -336,18 +344,29 @@ def _compiled(docs: QuerySet[SearchDocument]) -> QuerySet[SearchDocument]:
     return SearchDocument.objects.using(docs.db).filter(condition)
 
 
+# Posts and comments are counted together (they are most of the index: the first ``COUNT_CAP`` + 1
+# matches stop a common word's scan early); each smaller kind on its own, so a common word's few
+# resources, events or groups are counted (and get their tab) even when a thousand posts came first.
+_SMALL_KINDS = (Kind.RESOURCE, Kind.EVENT, Kind.GROUP)
+
+
 def _tally(docs: QuerySet[SearchDocument]) -> list[tuple[str, int | None, str | None, int]]:
-    """(kind, group, group's name, count) of the first ``COUNT_CAP`` + 1 matches, counted by the
-    database: the rows themselves never leave it, it stops reading at the cap, and the groups' names
-    (for the facet) come in the same round trip."""
+    """(kind, group, group's name, count) of the first ``COUNT_CAP`` + 1 matches of posts and
+    comments and of each smaller kind, counted by the database: the rows themselves never leave it,
+    it stops reading at the cap, and the groups' names (for the facet) come in the same round trip."""
     from tribu.groups.models import Group
 
-    inner = docs.order_by().values_list("kind", "group_id")[: COUNT_CAP + 1]
-    sql, sql_params = inner.query.sql_with_params()
+    parts: list[str] = []
+    sql_params: list[Any] = []
+    for kinds in ((Kind.POST, Kind.COMMENT), *((k,) for k in _SMALL_KINDS)):
+        inner = docs.filter(kind__in=kinds).order_by().values_list("kind", "group_id")[: COUNT_CAP + 1]
+        sql, params = inner.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) k{len(parts)}")  # noqa: S608 - the ORM's SQL
+        sql_params += params
     groups = Group._meta.db_table
-    with connections[inner.db].cursor() as cursor:
+    with connections[docs.db].cursor() as cursor:
         cursor.execute(
-            f"SELECT m.kind, m.group_id, g.name, COUNT(*) FROM ({sql}) m "  # noqa: S608 - the ORM's SQL
+            f"SELECT m.kind, m.group_id, g.name, COUNT(*) FROM ({' UNION ALL '.join(parts)}) m "  # noqa: S608 - the ORM's SQL
             f"LEFT JOIN {groups} g ON g.id = m.group_id GROUP BY m.kind, m.group_id, g.name",
             sql_params,
         )

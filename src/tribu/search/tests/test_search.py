@@ -257,3 +257,22 @@ def test_more_matches_than_the_count_cap_still_pages_the_newest_of_the_readers_m
         assert titles(results) <= {"Atelier 0", "Atelier 1", "Atelier 2", "Atelier 3"}
     everything = queries.search(mia, queries.parse({"q": "atelier", "sort": sort, "page": "3"}), page_size=2)
     assert "Atelier secret" not in titles(everything)
+
+
+def test_a_few_resources_among_more_posts_than_the_count_cap_are_counted_and_get_their_tab(
+        mia, anna, monkeypatch):
+    from tribu.library.tests.conftest import make_resource
+    from tribu.search import queries
+    from tribu.search.indexing import refresh
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    for i in range(6):
+        make_post(anna, f"Compost partagé {i}", title=f"Compost {i}")
+    resource = make_resource("Guide du compost")
+    refresh("resource", [resource.pk])
+    everything = find(mia, "compost")
+    assert everything.capped
+    assert everything.counts["resource"] == 1
+    tab = find(mia, "compost", kind="resource")
+    assert titles(tab) == {"Guide du compost"}
+    assert tab.count == 1
