@@ -250,6 +250,8 @@ def start_company_checkout(actor: Any, company: Any, tier: Tier, *, recurring: b
     payer. Two contacts at once, a double click, a retry: the same pending payment, so the same
     Checkout Session (the company's row is locked while it is looked up). Raises
     ``gateway.StripeUnavailable`` when Stripe cannot be reached."""
+    from tribu.companies.policies import is_contact_of
+
     if not policies.can_pay_for_company(actor, company):
         raise PermissionDenied
     if not gateway.is_configured():
@@ -272,9 +274,15 @@ def start_company_checkout(actor: Any, company: Any, tier: Tier, *, recurring: b
                 method=PaymentMethod.CARD, recurring=bool(interval), stripe_customer=_company_customer(company),
             )
             _log(actor, "payment.started", payment, company=company.name)
+    # Stripe's receipt goes to the contact who pays; when the team starts it, to the company's first contact.
+    email = getattr(actor, "email", "")
+    if not is_contact_of(actor, company):
+        email = (User.objects.filter(company_attachment__company=company, company_attachment__is_contact=True,
+                                     is_active=True).exclude(email="").order_by("pk")
+                 .values_list("email", flat=True).first() or email)
     params = _checkout_params(payment, name=f"{tier.name} — {company.name}", interval=interval,
                               success_url=success_url, cancel_url=cancel_url, customer=payment.stripe_customer,
-                              email=getattr(actor, "email", ""))
+                              email=email)
     return _open_checkout(payment, _company_checkout_params(payment, company, params))
 
 

@@ -72,6 +72,8 @@ def test_only_the_companys_contacts_and_the_team_see_and_pay_its_membership(
     paid = who in {"contact", "staff", "admin"}
     assert Payment.objects.filter(company=forge).count() == (1 if paid else 0)
     assert len(fake_stripe.created) == (1 if paid else 0)
+    if paid:  # Stripe's receipt goes to the company's contact, even when the team starts the payment
+        assert fake_stripe.sessions[fake_stripe.created[0]]["_params"]["customer_email"] == carla.email
     offline = client.post(offline_url(forge), {"tier": entreprise.pk, "method": "transfer"})
     assert offline.status_code == pay
     assert Payment.objects.filter(company=forge, method="transfer").count() == (1 if paid else 0)
