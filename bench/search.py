@@ -9,16 +9,20 @@
    English lorem lists, accents included, then made-up words) with Zipf frequencies like real text (word k
    drawn with a probability ~ 1/k), so common words match hundreds of thousands of posts and the long
    tail a few dozen; then their search documents, built by the same
-   SQL the indexer uses (``PostgresBackend.vector_sql``), and ``VACUUM ANALYZE``.
+   SQL the indexer uses (``PostgresBackend.vector_sql``), and ``VACUUM ANALYZE``; then (also on
+   ``--reuse``, once) 300 resource documents among them (``seed_resources``).
 2. A member, Mia, belongs to 5 groups (one private); the search runs as her, so every query applies
    the permission rules (readable groups, tiers, events and groups visibility).
 3. Measures, over a fixed mix of typical member searches (a rare word, a medium word, a common word,
-   two words, an accent-less spelling of an accented word, a common word in a group, a common and a
-   rare word together), p50/p95 over all of them:
+   two words, an accent-less spelling of an accented word, a common word in a group that has posts,
+   a common and a rare word together, a common word on the resources tab), p50/p95 over all of them:
    - ``search``: ``queries.search(mia, queries.parse(...))`` — counts per kind, groups facet, the
      members tab count, a ranked page of 20 with highlights: what the page and the API call;
-   - ``bare``: the same search written by hand with the same caps (the first 1,001 matches counted
-     per kind and group in SQL, the page ranked among the 100 newest) run through psycopg;
+   - ``search_cpu``: this process's CPU time per ``search`` (``time.process_time``): the Python
+     side, which the machine's load does not change much (PostgreSQL's own time is not in it);
+   - ``bare``: the same search written by hand with the same caps (the first 1,001 matches of posts
+     and comments, and of resources, counted per kind and group in SQL with the groups' names, the
+     page ranked among the 100 newest with its groups' and authors' names) run through psycopg;
    - ``page``: ``GET /search/?q=…`` through Django's test client (session, middleware, template);
    - requests per second of ``search`` from 2 threads;
    - queries per search of each query of the mix (the same whatever the data size:
@@ -150,6 +154,35 @@ def seed(posts: int) -> dict:
     return {"posts": posts, "groups": GROUPS, "seed_seconds": round(time.perf_counter() - started)}
 
 
+RESOURCES_EVERY = 3333  # one resource document per 3,333 posts (300 at 1,000,000 posts)
+
+
+def seed_resources() -> int:
+    """A few library resources among the posts (idempotent, also on ``--reuse``): documents of kind
+    ``resource`` with the text and date of every 3,333rd post, so a common word's resources tab
+    has a few hundred matches spread over the years among hundreds of thousands of posts (the
+    index only; search reads documents, not the library's rows)."""
+    from django.db import connection
+
+    from tribu.search.backends import PostgresBackend
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM search_searchdocument WHERE kind = 'resource'")
+        if cur.fetchone()[0]:
+            return 0
+        vector = PostgresBackend.vector_sql("p.title", "''", "p.body")
+        cur.execute(f"""
+            INSERT INTO search_searchdocument (kind, object_id, teaser, group_id, author_id, tier_ids, title, body,
+                tags, url, created_at, indexed_at, title_terms, body_terms, vector)
+            SELECT 'resource', p.id, false, p.group_id, p.author_id, '', p.title, p.body, '',
+                   '/library/' || p.id || '/', p.published_at, now(), '', '', {vector}
+            FROM feed_post p WHERE p.id %% {RESOURCES_EVERY} = 0
+        """)  # noqa: S608 - SQL of the backend, no input
+        added = cur.rowcount
+        cur.execute("ANALYZE search_searchdocument")
+    return added
+
+
 def queries_mix() -> list[dict]:
     """A fixed mix of searches, chosen from the seeded frequencies (rare, medium, common words…)."""
     from django.db import connection
@@ -158,7 +191,10 @@ def queries_mix() -> list[dict]:
         cur.execute("""SELECT word, ndoc FROM ts_stat('SELECT to_tsvector(''simple'', title) FROM search_searchdocument
                        WHERE id % 50 = 0') WHERE length(word) > 4 ORDER BY ndoc DESC""")
         stats = cur.fetchall()
-        cur.execute("SELECT id FROM groups_group WHERE effective_visibility = 'public' ORDER BY id LIMIT 1")
+        # A public group with posts (before this, the first public group, which the seed leaves empty:
+        # "common word in a group" found nothing).
+        cur.execute("""SELECT MIN(d.group_id) FROM search_searchdocument d JOIN groups_group g ON g.id = d.group_id
+                       WHERE g.effective_visibility = 'public' AND d.id < 1000""")
         group_id = cur.fetchone()[0]
     common = stats[0][0]
     medium = stats[len(stats) // 20][0]
@@ -174,6 +210,7 @@ def queries_mix() -> list[dict]:
         {"label": "accent-less spelling", "q": fold(accented)},
         {"label": "common word in a group", "q": common, "group": str(group_id)},
         {"label": "common and rare words", "q": f"{common} {rare}"},
+        {"label": "common word, resources tab", "q": common, "kind": "resource"},
     ]
 
 
@@ -204,13 +241,22 @@ def bare_search(cur, mix_item: dict, member_id: int) -> int:
     if mix_item.get("group"):
         where += " AND d.group_id = %(group)s"
         args["group"] = int(mix_item["group"])
-    cur.execute(f"SELECT m.kind, m.group_id, COUNT(*) FROM (SELECT d.kind, d.group_id FROM search_searchdocument d "  # noqa: S608
-                f"WHERE {where} LIMIT 1001) m GROUP BY m.kind, m.group_id", args)
+    # Posts and comments capped together, resources on their own (like Tribu's tally), with the groups' names.
+    cur.execute(
+        f"""SELECT m.kind, m.group_id, g.name, COUNT(*) FROM (
+              SELECT * FROM (SELECT d.kind, d.group_id FROM search_searchdocument d
+                             WHERE {where} AND d.kind IN ('post', 'comment') LIMIT 1001) a
+              UNION ALL SELECT * FROM (SELECT d.kind, d.group_id FROM search_searchdocument d
+                             WHERE {where} AND d.kind = 'resource' LIMIT 1001) b) m
+            LEFT JOIN groups_group g ON g.id = m.group_id GROUP BY m.kind, m.group_id, g.name""",  # noqa: S608
+        args)
     tally = cur.fetchall()
-    groups = {group_id for _kind, group_id, _n in tally if group_id}
-    cur.execute("SELECT id, name FROM groups_group WHERE id = ANY(%s)", [sorted(groups)])
-    cur.fetchall()
-    if sum(n for _kind, _group, n in tally) > 1000:  # the 100 newest, backwards on the date index
+    kind = mix_item.get("kind")
+    bucket = ("resource",) if kind == "resource" else ("post", "comment")
+    if kind:
+        where += " AND d.kind = %(kind)s"
+        args["kind"] = kind
+    if sum(n for k, _group, _name, n in tally if k in bucket) > 1000:  # the 100 newest, backwards on the date index
         order = "ORDER BY d.created_at DESC, d.id DESC LIMIT 100"
         window = f"SELECT d.id FROM search_searchdocument d WHERE {where} {order}"  # noqa: S608
     else:  # few matches: their dates from the words' index, sorted here
@@ -219,14 +265,13 @@ def bare_search(cur, mix_item: dict, member_id: int) -> int:
         window = "SELECT unnest(%(ids)s::bigint[])"
     cur.execute(
         f"""SELECT d.id, d.kind, d.object_id, d.title, d.body, d.url, d.created_at, d.group_id, d.author_id,
-                   ts_rank(d.vector, %(tsq)s::tsquery) AS score
-            FROM search_searchdocument d WHERE d.id IN ({window})
+                   g.name, u.display_name, ts_rank(d.vector, %(tsq)s::tsquery) AS score
+            FROM search_searchdocument d LEFT JOIN groups_group g ON g.id = d.group_id
+            LEFT JOIN accounts_user u ON u.id = d.author_id WHERE d.id IN ({window})
             ORDER BY score DESC, d.created_at DESC, d.id DESC LIMIT 21""",  # noqa: S608
         args,
     )
-    page = cur.fetchall()
-    cur.execute("SELECT id, display_name FROM accounts_user WHERE id = ANY(%s)", [sorted({r[8] for r in page})])
-    return len(page) + len(cur.fetchall())
+    return len(cur.fetchall())
 
 
 def measure(runs: int, server: str, mia) -> dict:
@@ -265,25 +310,32 @@ def measure(runs: int, server: str, mia) -> dict:
     per_query: dict[str, dict] = {}
     tribu_all: list[float] = []
     bare_all: list[float] = []
+    cpu_all: list[float] = []
     for item in mix:
         t_samples: list[float] = []
         b_samples: list[float] = []
+        cpu_samples: list[float] = []
         for i in range(runs):
             pair = [(through_tribu, t_samples), (through_psycopg, b_samples)]
             for func, samples in (pair if i % 2 == 0 else reversed(pair)):
+                c0 = time.process_time()
                 t0 = time.perf_counter()
                 func(item)
                 samples.append(time.perf_counter() - t0)
+                if func is through_tribu:  # this process's CPU: the Python side, whatever the load
+                    cpu_samples.append(time.process_time() - c0)
         with CaptureQueriesContext(connection) as captured:
             through_tribu(item)
         mia.__dict__.pop("_tribu_group_viewer", None)
         per_query[item["label"]] = {"q": item["q"], "search": summary(t_samples), "bare": summary(b_samples),
-                                    "queries": len(captured.captured_queries)}
+                                    "search_cpu": summary(cpu_samples), "queries": len(captured.captured_queries)}
         tribu_all += t_samples
+        cpu_all += cpu_samples
         bare_all += b_samples
         row = per_query[item["label"]]
-        log(f"  {item['label']:<24} search p50 {row['search']['p50_ms']} ms, p95 {row['search']['p95_ms']} ms; "
-            f"bare p95 {row['bare']['p95_ms']} ms ({row['queries']} queries)")
+        log(f"  {item['label']:<24} search p50 {row['search']['p50_ms']} ms, p95 {row['search']['p95_ms']} ms "
+            f"(CPU p50 {row['search_cpu']['p50_ms']} ms); bare p95 {row['bare']['p95_ms']} ms "
+            f"({row['queries']} queries)")
     page_samples: list[float] = []
     for _ in range(max(5, runs // 4)):
         for item in mix:
@@ -308,7 +360,8 @@ def measure(runs: int, server: str, mia) -> dict:
     search_all = summary(tribu_all)
     bare = summary(bare_all)
     return {
-        "mix": per_query, "search": search_all, "bare": bare, "page": summary(page_samples),
+        "mix": per_query, "search": search_all, "search_cpu": summary(cpu_all), "bare": bare,
+        "page": summary(page_samples),
         "ratio_p50": round(search_all["p50_ms"] / bare["p50_ms"], 2),
         "ratio_p95": round(search_all["p95_ms"] / bare["p95_ms"], 2),
         "requests_per_second_2_threads": round(len(work) / elapsed, 1),
@@ -358,6 +411,7 @@ def main() -> None:
         from tribu.accounts.models import User
 
         seeded = seed(args.posts) if fresh else {"posts": args.posts, "groups": GROUPS, "seed_seconds": None}
+        seeded["resources_added"] = seed_resources()
         mia = User.objects.get(email="mia@bench.example")
         log(f"measuring ({args.runs} runs per query)…")
         measured = measure(args.runs, args.server, mia)
@@ -394,7 +448,8 @@ def main() -> None:
     with md.open("a") as out:
         out.write(
             f"| {now:%Y-%m-%d %H:%M} | {facts['commit']} | {seeded['posts']:,} | "
-            f"{measured['search']['p50_ms']} / {measured['search']['p95_ms']} | "
+            f"{measured['search']['p50_ms']} / {measured['search']['p95_ms']} "
+            f"(CPU p50 {measured['search_cpu']['p50_ms']}) | "
             f"{measured['bare']['p50_ms']} / {measured['bare']['p95_ms']} | {measured['ratio_p95']} | "
             f"{measured['page']['p50_ms']} | {measured['requests_per_second_2_threads']} | "
             f"{measured['page_queries']} | {load[0] if load else '—':.2} | "
