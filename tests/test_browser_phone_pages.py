@@ -1,5 +1,6 @@
 """Every page a member or an admin reaches by following links from the home page of the demo
-community fits a phone's width (no sideways scrolling) and breaks no Content-Security-Policy rule.
+community fits a phone's width (no sideways scrolling), passes axe-core's WCAG 2 A/AA checks and
+breaks no Content-Security-Policy rule.
 
 The pages are found by following links (same site, GET, no downloads), so a new page is covered as
 soon as something links to it."""
@@ -24,8 +25,12 @@ MAX_PAGES = 200
 WIDTH = 375
 
 
-def _crawl(page: Any, base: str) -> dict[str, int]:
-    """Width of each page reached from ``/`` (breadth first, at most MAX_PAGES)."""
+def _crawl(page: Any, base: str, problems: dict[str, list[str]]) -> dict[str, int]:
+    """Width of each page reached from ``/`` (breadth first, at most MAX_PAGES); axe-core's findings
+    go to ``problems`` (rule and element → pages)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
     seen: dict[str, int] = {}
     # Two pages of each shape (/profile/N/, /companies/a-slug/) are enough: more kinds of page, not more members.
     shapes: dict[str, int] = {}
@@ -46,6 +51,10 @@ def _crawl(page: Any, base: str) -> dict[str, int]:
         # Against the phone's width, not window.innerWidth: a mobile browser widens its layout viewport
         # to fit content that overflows, which would hide the overflow.
         seen[path] = page.evaluate("document.documentElement.scrollWidth") - WIDTH
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}})
+        for violation in results.response["violations"]:
+            for node in violation["nodes"][:3]:
+                problems.setdefault(f"{violation['id']} {node['target']}", []).append(path)
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             parts = urlsplit(href)
             if parts.netloc != urlsplit(base).netloc or any(word in parts.path for word in SKIP):
@@ -78,10 +87,13 @@ def test_every_linked_page_fits_a_phone(live_server: Any, chromium: Any, role: s
     page.on("console", lambda message: console.append(message.text))
     try:
         log_in(page, live_server.url, demo.DEMO_LOGINS[role], demo.DEMO_PASSWORD)
-        widths = _crawl(page, live_server.url)
+        problems: dict[str, list[str]] = {}
+        widths = _crawl(page, live_server.url, problems)
     finally:
         context.close()
     assert len(widths) >= 15, sorted(widths)
     too_wide = {path: extra for path, extra in widths.items() if extra > 1}
     assert not too_wide, f"pages wider than the phone (extra pixels): {too_wide}"
+    assert not problems, "accessibility (axe-core rule, element: pages):\n" + "\n".join(
+        f"{rule}: {pages[:4]}" for rule, pages in sorted(problems.items()))
     assert not [m for m in console if "Content Security Policy" in m], console

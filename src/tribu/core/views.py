@@ -69,10 +69,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @cache_control(max_age=300)
 def branding_css(request: HttpRequest) -> HttpResponse:
     community = get_community()
+    from .colours import readable_on
+
     css = (
         ":root{"
         f"--primary:{community.primary_colour};"
         f"--secondary:{community.secondary_colour};"
+        f"--on-primary:{readable_on(community.primary_colour)};"
+        f"--on-secondary:{readable_on(community.secondary_colour)};"
         "}"
     )
     return HttpResponse(css, content_type="text/css; charset=utf-8")

@@ -109,3 +109,15 @@ def test_every_html_page_carries_a_strict_csp(client, db):
     csp = client.get("/")["Content-Security-Policy"]
     assert "script-src 'self'" in csp
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+
+
+@pytest.mark.parametrize(("brand", "text"), [("#0b5c7a", "#ffffff"), ("#d9480f", "#000000"), ("#ffd43b", "#000000"),
+                                             ("#1f5fbf", "#ffffff")])
+def test_text_on_the_brand_colours_is_whichever_of_white_or_dark_reads_better(client, alice, brand, text):
+    from tribu.core.colours import contrast
+
+    client.force_login(alice)
+    assert client.post(reverse("core:community_settings"), {**VALID, "secondary_colour": brand}).status_code == 302
+    css = client.get(reverse("core:branding_css")).content.decode()
+    assert f"--on-secondary:{text}" in css
+    assert contrast(text, brand) >= 4.5
