@@ -14,22 +14,12 @@ from tribu.groups.tests.conftest import add_to, make_group
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def oscar(db):
-    return make_user("oscar@example.org", "member", "Oscar Outsider")
-
-
-@pytest.fixture
-def places(anna, mia):
+def test_the_home_page_shows_each_member_the_blocks_of_their_audience(client, alice, anna, mia):
+    oscar = make_user("oscar@example.org", "member", "Oscar Outsider")
     club = make_group("Club public", owner=anna)
     add_to(club, mia)
-    return {"public": club}
-
-
-def test_the_home_page_shows_each_member_the_blocks_of_their_audience(client, alice, mia, oscar, places):
     actions.save_welcome_block(alice, None, title="Bonjour à tous", body="Lisez la **charte**")
-    actions.save_welcome_block(alice, None, title="Pour le club", body="Club", audience="group",
-                               group=places["public"])
+    actions.save_welcome_block(alice, None, title="Pour le club", body="Club", audience="group", group=club)
     actions.save_welcome_block(alice, None, title="Nouveaux", body="Bienvenue", audience="new_members",
                                new_member_days=7)
     from tribu.accounts.models import User
