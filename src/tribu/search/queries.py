@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connections
-from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models import BooleanField, Count, F, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.safestring import SafeString
@@ -306,25 +306,41 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE) -> Results:
     tab_bucket = (params.kind if params.kind in _SMALL_KINDS else Kind.POST) if params.kind else None
     window_capped = per_kind.get(tab_bucket, 0) > COUNT_CAP if tab_bucket else capped
     counts, groups = _facets(params, tally)
+    offset = (params.page - 1) * page_size
     entries = members(user, params)
+    # The members tab's count and the entries shown (its page, or the preview on the first page of
+    # every kind) in one query: the count rides along each row.
+    shown: list[Any] = []
     if entries is not None:
-        found = entries.count()
+        if params.kind == MEMBER:
+            shown = list(_with_total(entries)[offset : offset + page_size + 1])
+        elif not params.kind and params.page == 1:
+            shown = list(_with_total(entries)[:MEMBER_PREVIEW])
+        if shown:
+            found = shown[0].found_total
+        elif params.kind in (MEMBER, "") and offset == 0:
+            found = 0  # the first page was read: nothing matched
+        else:
+            found = entries.count()
         if found:
             counts[MEMBER] = found
-    offset = (params.page - 1) * page_size
     hits: list[Hit] = []
     preview: list[Hit] = []
     rows: list[Any] = []
     if params.kind == MEMBER:
-        rows = list(entries[offset : offset + page_size + 1]) if entries is not None else []
+        rows = shown
         hits = [_member_hit(user, e, member_wanted) for e in rows[:page_size]]
     else:
         if not params.kind or counts.get(params.kind):
             rows = _page(matching, params, window_capped, offset, page_size)
         hits = _doc_hits(rows[:page_size], wanted)
-        if not params.kind and params.page == 1 and entries is not None and counts.get(MEMBER):
-            preview = [_member_hit(user, e, member_wanted) for e in entries[:MEMBER_PREVIEW]]
+        if not params.kind and params.page == 1:
+            preview = [_member_hit(user, e, member_wanted) for e in shown]
     return Results(params, counts, hits, len(rows) > page_size, groups, preview, capped)
+
+
+def _with_total(entries: QuerySet) -> QuerySet:
+    return entries.annotate(found_total=Window(Count("pk")))
 
 
 def _compiled(docs: QuerySet[SearchDocument]) -> QuerySet[SearchDocument]:

@@ -276,3 +276,31 @@ def test_a_few_resources_among_more_posts_than_the_count_cap_are_counted_and_get
     tab = find(mia, "compost", kind="resource")
     assert titles(tab) == {"Guide du compost"}
     assert tab.count == 1
+
+
+def test_the_members_count_and_preview_on_every_tab_and_page(mia, anna):
+    from conftest import make_user
+    from tribu.accounts.models import Profile
+    from tribu.directory.index import refresh as refresh_directory
+    from tribu.search import queries
+
+    people = [make_user(f"zorglub{i}@example.org", "member", f"Zorglub {i}") for i in range(6)]
+    for person in people:
+        Profile.objects.get_or_create(user=person)
+    refresh_directory([p.pk for p in people])
+    make_post(anna, "Le club zorglub se réunit", title="Zorglub")
+
+    def run(**data):
+        return queries.search(mia, queries.parse({"q": "zorglub", **data}), page_size=5)
+
+    every = run()
+    assert every.counts == {"post": 1, "member": 6}
+    assert [str(h.title) for h in every.member_preview] == [f"<mark>Zorglub</mark> {i}" for i in range(4)]
+    assert run(kind="post").counts["member"] == 6  # the badge of the members tab
+    assert run(page="2").counts["member"] == 6 and run(page="2").member_preview == []
+    tab = run(kind="member")
+    assert tab.count == 6 and len(tab.hits) == 5 and tab.has_next
+    second = run(kind="member", page="2")
+    assert second.count == 6 and [str(h.title) for h in second.hits] == ["<mark>Zorglub</mark> 5"]
+    beyond = run(kind="member", page="3")
+    assert beyond.counts["member"] == 6 and beyond.hits == []
