@@ -35,10 +35,11 @@ REMINDED_STATUSES = [MembershipStatus.ACTIVE, MembershipStatus.GRACE, Membership
 
 
 def renew_url(membership: Membership) -> str:
-    """Where to renew: the company renewal page for a company's membership, else the payments app's
-    page to pay for the tier (the member's membership page if it does not exist)."""
+    """Where to renew: the company's membership page (``/companies/<slug>/membership/``, where its
+    contacts pay for every seat) for a company's membership, else the payments app's page to pay for
+    the tier (the member's membership page if it does not exist)."""
     if membership.company_id:
-        return reverse("billing:company_renew")
+        return reverse("companies:membership", args=[membership.company.slug])
     if membership.status == MembershipStatus.EXPIRED and not membership.tier.self_selectable:
         # the pay page takes a tier the member holds or may choose: after expiry, only a choosable one
         return reverse("memberships:mine")

@@ -93,9 +93,11 @@ def test_a_member_and_the_team_on_a_phone(live_server):
         page.goto(f"{live_server.url}/memberships/mine/")
         with page.expect_navigation():
             page.click("a:has-text('Renouveler maintenant')")
-        assert "1 sur 5 occupées" in page.inner_text("main")
+        # the reminder's and the summary's link lead straight to the company's membership page
+        assert page.url.endswith(f"/companies/{company.slug}/membership/")
+        assert "1 place prise sur 5" in page.inner_text("main")
         with page.expect_navigation():
-            page.click("button:has-text('recevoir la facture')")
+            page.click("button:has-text('Recevoir la facture')")
         invoice = Document.objects.get(kind="invoice", company=company)
         assert invoice.number in page.inner_text("main") and invoice.payment_reference in page.inner_text("main")
         assert fits(page)

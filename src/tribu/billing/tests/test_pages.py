@@ -292,7 +292,7 @@ def test_a_company_contact_sees_the_company_renewal_on_the_membership_page(clien
     make_membership(tier=entreprise, company=company, ends_on=timezone.localdate() + timedelta(days=10))
     client.force_login(anna)
     content = client.get(reverse("memberships:mine")).content.decode()
-    assert reverse("billing:company_renew") in content and "Adhésion de La Forge" in content
+    assert reverse("companies:membership", args=[company.slug]) in content and "Adhésion de La Forge" in content
 
 
 def test_set_organisation_helper_is_used(org):

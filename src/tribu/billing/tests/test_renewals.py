@@ -114,7 +114,8 @@ def test_a_company_reminder_goes_to_its_contacts_with_the_company_renewal_link(
     run(django_capture_on_commit_callbacks, today)
     assert [m["To"] for m in smtp_server.received] == ["anna@example.org"]
     body = body_of(smtp_server.received[0])
-    assert "/billing/company/renew/" in body and "La Forge" in body
+    assert f"/companies/{company.slug}/membership/" in body and "La Forge" in body
+    assert "/billing/company/renew/" not in body  # straight to the page where the contacts pay
 
 
 def test_the_team_sends_one_reminder_a_day_and_it_is_recorded(bob, mia, premium, today, smtp_server,
@@ -186,7 +187,8 @@ def test_the_renew_link_goes_where_the_holder_can_pay(mia, premium, entreprise, 
     assert renewals.renew_url(active) == reverse("memberships:mine")
     company = make_company("La Forge")
     assert renewals.renew_url(make_membership(tier=entreprise, company=company,
-                                              ends_on=today)) == reverse("billing:company_renew")
+                                              ends_on=today)) == reverse("companies:membership",
+                                                                         args=[company.slug])
 
 
 def test_with_the_lifecycle_a_member_is_reminded_loses_access_and_shows_as_lapsed(
