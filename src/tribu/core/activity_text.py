@@ -18,21 +18,27 @@ from .models import Activity
 
 SENTENCES: dict[str, Promise | str] = {}
 DATA_FORMATTERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+# Acts every member may read about on the home page when they happen in the community space or in a
+# group open to all (payments, downloads, reminders, registrations… are never listed there).
+PUBLIC_VERBS: set[str] = set()
 
 
 def describe_verb(
-    verb: str, sentence: Promise | str, data: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    verb: str, sentence: Promise | str, data: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    *, public: bool = False,
 ) -> None:
     SENTENCES[verb] = sentence
     if data is not None:
         DATA_FORMATTERS[verb] = data
+    if public:
+        PUBLIC_VERBS.add(verb)
 
 
-describe_verb("member.joined", _("%(who)s joined the community"))
+describe_verb("member.joined", _("%(who)s joined the community"), public=True)
 describe_verb("charter.accepted", _("%(who)s accepted the community charter"))
 describe_verb("community.updated", _("%(who)s updated the community settings"))
 describe_verb("account.updated", _("%(who)s updated their account"))
-describe_verb("community.announced", _("%(who)s announced: %(title)s"))
+describe_verb("community.announced", _("%(who)s announced: %(title)s"), public=True)
 describe_verb(
     "member.role_changed",
     _("%(who)s changed a role from %(old)s to %(new)s"),

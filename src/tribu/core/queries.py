@@ -23,10 +23,29 @@ def with_text(activities: list[Activity]) -> list[Activity]:
 
 
 def recent_activity(limit: int = 10) -> list[Activity]:
-    """The community's latest public acts for the home page (audit entries excluded)."""
-    return with_text(
-        list(Activity.objects.filter(audit=False).select_related("actor").order_by("-created_at", "-id")[:limit])
-    )
+    """The community's latest acts that every member may read about, for the home page: the verbs
+    described as public (posts, comments, accepted answers, new members, published events…), in the
+    community space or in a public group not reserved to some tiers. One query (the restricted groups
+    come from the cache)."""
+    from django.apps import apps
+    from django.db.models import Q
+
+    from .activity_text import PUBLIC_VERBS
+
+    rows = Activity.objects.filter(audit=False, verb__in=sorted(PUBLIC_VERBS))
+    # An act in a group the log no longer knows (deleted: its id is gone, its name stays in the
+    # data) is not an act of the community space.
+    community_space = Q(group__isnull=True) & (Q(data__group_name__isnull=True) | Q(data__group_name=""))
+    if apps.is_installed("tribu.groups"):
+        from tribu.groups.queries import restricted_groups
+
+        open_group = Q(group__effective_visibility="public")
+        for path, _mode, _tiers in restricted_groups():
+            open_group &= ~Q(group__path__startswith=path)
+        rows = rows.filter(community_space | open_group)
+    else:
+        rows = rows.filter(community_space)
+    return with_text(list(rows.select_related("actor").order_by("-created_at", "-id")[:limit]))
 
 
 def audit_log() -> QuerySet[Activity]:

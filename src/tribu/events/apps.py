@@ -14,7 +14,7 @@ class EventsConfig(AppConfig):
 
         describe_verb("event.created", _("%(who)s created the event %(title)s"))
         describe_verb("event.updated", _("%(who)s updated the event %(title)s"))
-        describe_verb("event.published", _("%(who)s published the event %(title)s"))
+        describe_verb("event.published", _("%(who)s published the event %(title)s"), public=True)
         describe_verb("event.cancelled", _("%(who)s cancelled the event %(title)s"))
         describe_verb("event.series_created", _("%(who)s created the series %(title)s"))
         describe_verb("event.resource_added", _("%(who)s attached %(resource)s to the event %(title)s"))

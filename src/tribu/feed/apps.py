@@ -18,7 +18,7 @@ class FeedConfig(AppConfig):
         def place(data: dict) -> dict:
             return {"group_name": data.get("group_name") or gettext("the community feed")}
 
-        describe_verb("post.created", _("%(who)s posted in %(group_name)s"), place)
+        describe_verb("post.created", _("%(who)s posted in %(group_name)s"), place, public=True)
         describe_verb("post.welcome", _("%(member)s was welcomed in %(group_name)s"))
         describe_verb("post.pinned", _("%(who)s pinned a post in %(group_name)s"), place)
         describe_verb("post.unpinned", _("%(who)s unpinned a post in %(group_name)s"), place)
@@ -29,7 +29,7 @@ class FeedConfig(AppConfig):
         describe_verb("post.featured", _("%(who)s featured a post in %(group_name)s"), place)
         describe_verb("post.unfeatured", _("%(who)s stopped featuring a post in %(group_name)s"), place)
         describe_verb("post.scheduled", _("%(who)s scheduled a post in %(group_name)s"), place)
-        describe_verb("post.published", _("%(who)s published a post in %(group_name)s"), place)
+        describe_verb("post.published", _("%(who)s published a post in %(group_name)s"), place, public=True)
         describe_verb("mention", _("%(who)s mentioned %(mentioned)s in %(group_name)s"), place)
         describe_verb("member.followed", _("%(who)s follows a member"))
         describe_verb("member.unfollowed", _("%(who)s stopped following a member"))

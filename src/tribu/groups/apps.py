@@ -12,12 +12,12 @@ class GroupsConfig(AppConfig):
 
         from . import notifications  # noqa: F401 - registers the kinds
 
-        describe_verb("group.created", _("%(who)s created the group %(name)s"))
+        describe_verb("group.created", _("%(who)s created the group %(name)s"), public=True)
         describe_verb("group.updated", _("%(who)s updated the group %(name)s"))
         describe_verb("group.archived", _("%(who)s archived the group %(name)s"))
         describe_verb("group.unarchived", _("%(who)s restored the group %(name)s"))
         describe_verb("group.deleted", _("%(who)s deleted the group %(name)s"))
-        describe_verb("group.joined", _("%(member)s joined the group %(name)s"))
+        describe_verb("group.joined", _("%(member)s joined the group %(name)s"), public=True)
         describe_verb("group.member_added", _("%(member)s was added to the group %(name)s"))
         describe_verb("group.member_unmatched", _("%(member)s left the group %(name)s (no longer matches its rule)"))
         describe_verb("group.left", _("%(who)s left the group %(name)s"))
