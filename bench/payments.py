@@ -157,6 +157,25 @@ def tree_cpu(root: int) -> float:
     return total
 
 
+def backends_cpu(dsn: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend connected to the benchmark's database (the
+    server is local; the web and task processes keep their connections for the whole run)."""
+    import psycopg
+
+    tick = os.sysconf("SC_CLK_TCK")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
 def seed(events: int) -> list[str]:
     from tribu.accounts.models import User
     from tribu.billing.models import Organisation
@@ -277,6 +296,7 @@ def measure(events: int, threads: int, web_workers: int, task_workers: int, dsn:
             f"{web_workers} web processes, {task_workers} task workers…")
         applied_at: list[float] = []
         web_cpu0 = tree_cpu(procs[0].pid)
+        db_cpu0 = backends_cpu(dsn)
         task_cpu0 = sum(tree_cpu(p.pid) for p in procs[1:])
         load0 = os.getloadavg()[0]
         started = time.perf_counter()
@@ -296,6 +316,7 @@ def measure(events: int, threads: int, web_workers: int, task_workers: int, dsn:
                                     "django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')",
                                1, 900) - started
         web_cpu = tree_cpu(procs[0].pid) - web_cpu0
+        db_cpu = sum(cpu - db_cpu0.get(pid, 0.0) for pid, cpu in backends_cpu(dsn).items())
         task_cpu = sum(tree_cpu(p.pid) for p in procs[1:]) - task_cpu0
         load1 = os.getloadavg()[0]
     finally:
@@ -363,6 +384,7 @@ def measure(events: int, threads: int, web_workers: int, task_workers: int, dsn:
                     "applied_s": round(applied_s, 3), "events_per_s": round(events / applied_s, 1),
                     "drained_s": round(drained_s, 3),
                     "web_cpu_ms_per_event": round(web_cpu / events * 1000, 2),
+                    "db_cpu_ms_per_event": round(db_cpu / events * 1000, 2),
                     "task_cpu_ms_per_event": round(task_cpu / events * 1000, 2),
                     "task_cpu_ms_per_event_until_applied": round(applied_cpu_s / events * 1000, 2),
                     "load_average_before_after": [round(load0, 2), round(load1, 2)],
