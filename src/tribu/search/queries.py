@@ -372,13 +372,16 @@ def _tally(docs: QuerySet[SearchDocument]) -> list[tuple[str, int | None, str | 
     it stops reading at the cap, and the groups' names (for the facet) come in the same round trip."""
     from tribu.groups.models import Group
 
+    # The matches' SQL is compiled once; each branch narrows it to its kinds (the database pushes
+    # the kind down into the subquery, so the plans are those of one query per kind).
+    sql, params = docs.order_by().values_list("kind", "group_id").query.sql_with_params()
     parts: list[str] = []
     sql_params: list[Any] = []
     for kinds in ((Kind.POST, Kind.COMMENT), *((k,) for k in _SMALL_KINDS)):
-        inner = docs.filter(kind__in=kinds).order_by().values_list("kind", "group_id")[: COUNT_CAP + 1]
-        sql, params = inner.query.sql_with_params()
-        parts.append(f"SELECT * FROM ({sql}) k{len(parts)}")  # noqa: S608 - the ORM's SQL
-        sql_params += params
+        marks = ", ".join(["%s"] * len(kinds))
+        parts.append(f"SELECT * FROM (SELECT b.kind, b.group_id FROM ({sql}) b "  # noqa: S608 - the ORM's SQL
+                     f"WHERE b.kind IN ({marks}) LIMIT {COUNT_CAP + 1}) k{len(parts)}")
+        sql_params += [*params, *(str(k) for k in kinds)]
     groups = Group._meta.db_table
     with connections[docs.db].cursor() as cursor:
         cursor.execute(
