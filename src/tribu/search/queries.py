@@ -12,8 +12,9 @@ Every count and result goes through ``visible_q(user)``, the pages' own rules in
 - members: the directory's rules (``directory.queries``): its tier area, hidden members and
   staff-only fields for the team only.
 
-A search runs a bounded number of queries whatever the data: the viewer's groups and tiers, one
-count per kind (grouped), one for the groups facet, one for members, one for the page.
+A search runs a bounded number of queries whatever the data: the viewer's groups and tiers, the
+capped counts per kind and group with the groups' names (one query), the members tab (its count with
+the entries shown), the window of the newest matches and the page with its groups' and authors' names.
 """
 
 from __future__ import annotations
@@ -287,8 +288,8 @@ def search(user: Any, params: Params, *, page_size: int = PAGE_SIZE) -> Results:
     """Run the search of ``params`` for ``user``. Without words nor filters, nothing is searched.
 
     The database counts the first ``COUNT_CAP`` + 1 matches per kind and group (the tabs and the
-    groups facet); then one query reads the page, ranked among the newest matches, and the names of its
-    groups and authors are read."""
+    groups facet); then the window of the newest matches is read, and the page ranked among them with
+    the names of its groups and authors."""
     empty = Results(params, {}, [], False, [], [])
     if not params.words and not params.narrowed:
         return empty
