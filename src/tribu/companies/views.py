@@ -377,6 +377,7 @@ def membership(request: HttpRequest, slug: str) -> HttpResponse:
     """The company's membership for its contacts (and the team): tier, status, seats, next due date,
     payments with their invoices and receipts, and "pay / renew now" by card or transfer/cheque."""
     from tribu.payments import gateway
+    from tribu.payments import policies as payment_policies
     from tribu.payments import queries as payment_queries
     from tribu.payments.actions import RECURRING_PERIODS
     from tribu.payments.forms import OfflineChoiceForm
@@ -396,6 +397,7 @@ def membership(request: HttpRequest, slug: str) -> HttpResponse:
         "card": gateway.is_configured(), "bank": bank, "offline_form": OfflineChoiceForm(bank=bank),
         "offline_ready": bank.transfer_ready or bank.cheque_ready,
         "recurring_periods": list(RECURRING_PERIODS),
+        "can_record": payment_policies.can_manage_payments(request.user),
     }))
 
 

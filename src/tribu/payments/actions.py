@@ -4,7 +4,8 @@ By the payer: ``start_checkout`` (card, through Stripe Checkout: one period, or 
 monthly and yearly tiers), ``start_offline`` (bank transfer or cheque: instructions with the unique
 reference, the membership waits as pending), ``start_donation`` (card or offline).
 By the team: ``record_offline`` (the pending payment arrived), ``record_payment`` (a payment nobody
-announced, e.g. for a member who never signed in), ``update_settings`` (admins).
+announced, e.g. for a member who never signed in), ``record_company_payment`` (a company's dues,
+announced or not), ``update_settings`` (admins).
 By Stripe: ``webhooks.py`` (each event applied once) calls ``mark_paid``, ``mark_failed``,
 ``apply_refund`` here.
 
@@ -469,13 +470,23 @@ def record_offline(actor: Any, payment: Payment, *, method: str, external_refere
     return locked
 
 
-def record_payment(actor: Any, *, user: Any, purpose: str, method: str, amount_cents: int,
+def record_payment(actor: Any, *, user: Any = None, purpose: str, method: str, amount_cents: int | None,
                    tier: Tier | None = None, currency: str = "EUR", external_reference: str = "",
-                   note: str = "", paid_on: Any = None) -> Payment:
+                   note: str = "", paid_on: Any = None, company: Any = None) -> Payment:
     """A payment the team received without a pending one (a member who never signed in, a donation
-    handed over at an event): recorded as paid, with its membership effect."""
+    handed over at an event): recorded as paid, with its membership effect. With ``company`` instead
+    of ``user``: the company's dues (``record_company_payment``)."""
     if not policies.can_manage_payments(actor):
         raise PermissionDenied
+    if company is not None or user is None:
+        if user is not None or company is None:
+            raise ValidationError(_("Choose either a member or a company."))
+        if purpose != PaymentPurpose.MEMBERSHIP:
+            raise ValidationError({"purpose": [_("A company pays membership dues.")]})
+        return record_company_payment(actor, company=company, tier=tier, method=method, amount_cents=amount_cents,
+                                      external_reference=external_reference, note=note, paid_on=paid_on)
+    if amount_cents is None:
+        amount_cents = tier.price_cents if tier is not None and purpose == PaymentPurpose.MEMBERSHIP else 0
     if method not in OFFLINE_METHODS:
         raise ValidationError({"method": [_("Choose bank transfer, cheque, cash or other.")]})
     if purpose not in {PaymentPurpose.MEMBERSHIP, PaymentPurpose.DONATION}:
@@ -502,6 +513,73 @@ def record_payment(actor: Any, *, user: Any, purpose: str, method: str, amount_c
         )
         payment = Payment.objects.select_related("user", "company", "tier").get(pk=payment.pk)
         _succeed(actor, payment, created=True)
+    return payment
+
+
+# A payment the team recorded for a company this recently, for the same tier and amount, is taken for
+# the same money recorded a second time (two people at the same moment, or a double submit).
+SAME_RECORD_WINDOW = timedelta(minutes=10)
+
+
+class AlreadyRecorded(ValidationError):
+    """The payment is already recorded: the views and the API answer 409."""
+
+
+def record_company_payment(actor: Any, *, company: Any, tier: Tier | None, method: str,
+                           amount_cents: int | None = None, external_reference: str = "", note: str = "",
+                           paid_on: Any = None) -> Payment:
+    """A company's dues the team received (transfer, cheque, cash, other), announced or not: the
+    payment is recorded as paid in the company's name, the company's membership starts or runs one more
+    period for ``tier`` (and with it every seat), the receipt is numbered and emailed to its contacts.
+
+    One payment however many people record it at once — the mechanisms of the member's path: the
+    company's row is locked (as its contacts' payments do); a transfer or cheque the contacts announced
+    for that tier is the payment recorded (under its row lock, as ``record_offline`` does); and once it,
+    or a payment nobody announced, is recorded, the same record again (same tier and amount, within
+    ``SAME_RECORD_WINDOW``, no different cheque number or label) is refused with ``AlreadyRecorded``."""
+    if not policies.can_manage_payments(actor):
+        raise PermissionDenied
+    if method not in OFFLINE_METHODS:
+        raise ValidationError({"method": [_("Choose bank transfer, cheque, cash or other.")]})
+    if tier is None:
+        raise ValidationError({"tier": [_("Choose the tier the dues pay for.")]})
+    if not tier.active or not tier.is_company_tier or tier.period == "free":
+        raise ValidationError({"tier": [_("Choose an active tier for companies.")]})
+    if amount_cents is None:
+        amount_cents = tier.price_cents
+    if amount_cents <= 0:
+        raise ValidationError({"amount": [_("Enter the amount received.")]})
+    if paid_on is not None and paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": [_("The payment date cannot be in the future.")]})
+    external_reference = (external_reference or "").strip()[:100]
+    with transaction.atomic():
+        m_actions._lock_holder(company=company)
+        dues = Payment.objects.filter(company=company, user__isnull=True, tier=tier,
+                                      purpose=PaymentPurpose.MEMBERSHIP)
+        payment = (dues.filter(status=PaymentStatus.PENDING, method__in=[PaymentMethod.TRANSFER,
+                                                                          PaymentMethod.CHEQUE])
+                   .select_for_update(of=("self",)).select_related("user", "company", "tier").order_by("-id").first())
+        if payment is None:
+            same = (dues.filter(status=PaymentStatus.SUCCEEDED, recorded_by__isnull=False, amount_cents=amount_cents,
+                                updated_at__gte=timezone.now() - SAME_RECORD_WINDOW)
+                    .values_list("reference", "external_reference").order_by("-id").first())
+            if same is not None and not (external_reference and same[1] and same[1] != external_reference):
+                raise AlreadyRecorded(_("This payment is already recorded (%(reference)s): it is not recorded "
+                                        "twice.") % {"reference": same[0]}, code="already_recorded")
+            payment = _create_payment(
+                purpose=PaymentPurpose.MEMBERSHIP, company=company, tier=tier, description=tier.name,
+                amount_cents=amount_cents, currency=tier.currency, method=method,
+            )
+            payment = Payment.objects.select_related("user", "company", "tier").get(pk=payment.pk)
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.method = method
+        payment.amount_cents = amount_cents
+        payment.recorded_by = actor
+        payment.external_reference = external_reference
+        payment.note = (note or "").strip()[:2000]
+        payment.paid_at = _parse_paid_at(paid_on)
+        payment.checkout_url = ""
+        _succeed(actor, payment)
     return payment
 
 

@@ -6,7 +6,8 @@
 - ``POST /me/payments/offline`` — ``{tier_id, method: transfer|cheque}``: instructions and reference;
 - ``GET /payments?q=&status=&method=&purpose=&since=&until=&page=&page_size=`` — the team;
 - ``POST /payments/{id}/record`` — the team records a pending offline payment (409 when already recorded);
-- ``POST /payments`` — the team records a payment nobody announced.
+- ``POST /payments`` — the team records a payment nobody announced: a member's (``user_id``) or a
+  company's dues for every seat (``company_id``, a company tier; 409 when it is already recorded).
 """
 
 from __future__ import annotations
@@ -197,21 +198,28 @@ def record(request: HttpRequest, payment_id: int, payload: RecordIn) -> dict[str
 
 
 class NewPaymentIn(RecordIn):
-    user_id: int
+    user_id: int | None = Field(None, description="The member who paid; or company_id.")
+    company_id: int | None = Field(None, description="The company whose dues (every seat) were paid; or user_id.")
     purpose: str = Field("membership", description="membership or donation")
     tier_id: int | None = None
     amount_cents: int | None = Field(None, ge=1, le=1_000_000_000, description="Empty: the tier's price.")
     currency: str = Field("EUR", max_length=3)
 
 
-@router.post("/payments", response={201: PaymentOut, 422: ErrorOut, **ERRORS}, summary="Record a payment")
+@router.post("/payments", response={201: PaymentOut, 409: ErrorOut, 422: ErrorOut, **ERRORS},
+             summary="Record a payment")
 def create(request: HttpRequest, payload: NewPaymentIn) -> Status[dict[str, Any]]:
+    from tribu.companies.models import Company
+
     _staff(request)
-    user = get_object_or_404(User, pk=payload.user_id)
+    user = get_object_or_404(User, pk=payload.user_id) if payload.user_id is not None else None
+    company = get_object_or_404(Company, pk=payload.company_id) if payload.company_id is not None else None
     tier = get_object_or_404(Tier, pk=payload.tier_id) if payload.tier_id else None
-    amount = payload.amount_cents if payload.amount_cents is not None else (tier.price_cents if tier else 0)
-    payment = actions.record_payment(request.user, user=user, purpose=payload.purpose, method=payload.method,
-                                     amount_cents=amount, tier=tier, currency=payload.currency,
-                                     external_reference=payload.external_reference, note=payload.note,
-                                     paid_on=payload.paid_on)
+    try:
+        payment = actions.record_payment(request.user, user=user, company=company, purpose=payload.purpose,
+                                         method=payload.method, amount_cents=payload.amount_cents, tier=tier,
+                                         currency=payload.currency, external_reference=payload.external_reference,
+                                         note=payload.note, paid_on=payload.paid_on)
+    except actions.AlreadyRecorded as exc:
+        raise ApiError(409, "already_recorded", " ".join(exc.messages)) from None
     return Status(201, _out(payment))

@@ -89,6 +89,30 @@ class NewPaymentForm(RecordForm):
         return data
 
 
+class CompanyPaymentForm(RecordForm):
+    """A company's dues the team received (announced by its contacts or not): every seat at once."""
+
+    company = forms.ModelChoiceField(label=_("Company"), queryset=None, widget=forms.Select)  # type: ignore[arg-type]
+    tier = forms.ModelChoiceField(label=_("Company tier"), queryset=Tier.objects.filter(active=True, seats__gt=0),
+                                  help_text=_("The company's membership starts or runs one more period of this tier."))
+    amount = MoneyField(label=_("Amount received"), max_length=20, required=False,
+                        help_text=_("Empty: the tier's price."))
+
+    field_order = ["company", "tier", "amount", "method", "paid_on", "external_reference", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from tribu.companies.models import Company
+
+        super().__init__(*args, **kwargs)
+        self.fields["company"].queryset = Company.objects.order_by("name", "pk")  # type: ignore[attr-defined]
+
+    def clean_amount(self) -> Any:
+        value = self.cleaned_data.get("amount")
+        if value is not None and value <= 0:
+            raise ValidationError(_("Enter the amount received."))
+        return value
+
+
 def _offline_choices(bank: Any) -> list[tuple[str, Any]]:
     choices = []
     if bank is None or bank.transfer_ready:

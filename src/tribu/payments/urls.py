@@ -14,6 +14,7 @@ urlpatterns = [
     path("p/<str:reference>/", views.detail, name="detail"),
     path("manage/", views.manage, name="manage"),
     path("manage/new/", views.record_new, name="record_new"),
+    path("manage/company/", views.record_company, name="record_company"),
     path("manage/settings/", views.settings_view, name="settings"),
     path("manage/<int:pk>/record/", views.record, name="record"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),

@@ -4,7 +4,8 @@ The payer: ``payments:mine`` (my payments, pending transfer/cheque instructions,
 ``payments:pay`` (how to pay a tier) → ``payments:card`` / ``payments:offline`` (POST),
 ``payments:detail`` (one payment and its instructions), ``payments:portal`` (Stripe's customer portal),
 ``payments:donate``. The team: ``payments:manage`` (list and filters), ``payments:record`` (a pending
-payment arrived), ``payments:record_new`` (a payment nobody announced), ``payments:settings``.
+payment arrived), ``payments:record_new`` (a payment nobody announced), ``payments:record_company`` (a
+company's dues, every seat), ``payments:settings``.
 Stripe: ``payments:stripe_webhook`` (``/payments/stripe/webhook/``).
 """
 
@@ -29,7 +30,15 @@ from tribu.memberships import queries as m_queries
 from tribu.memberships.models import Tier
 
 from . import actions, gateway, policies, queries, webhook_http
-from .forms import DonationForm, NewPaymentForm, OfflineChoiceForm, RecordForm, SettingsForm, apply_errors
+from .forms import (
+    CompanyPaymentForm,
+    DonationForm,
+    NewPaymentForm,
+    OfflineChoiceForm,
+    RecordForm,
+    SettingsForm,
+    apply_errors,
+)
 from .models import Payment, PaymentMethod, PaymentSettings, PaymentStatus
 
 log = logging.getLogger(__name__)
@@ -255,6 +264,42 @@ def record_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The payment %(ref)s is recorded.") % {"ref": payment.reference})
                 return redirect("payments:manage")
     return render(request, "payments/record_new.html", {"form": form}, status=status)
+
+
+@allowed_if(policies.can_manage_payments)
+def record_company(request: HttpRequest) -> HttpResponse:
+    """A company's dues the team received: its membership starts or runs on, and every seat with it."""
+    from tribu.companies.models import Company
+
+    initial = {}
+    if request.method != "POST" and request.GET.get("company"):
+        company = Company.objects.filter(slug=request.GET["company"][:180]).first()
+        if company is not None:
+            _membership, tiers = actions.company_tiers(company)
+            initial = {"company": company.pk, **({"tier": tiers[0].pk} if tiers else {})}
+    form = CompanyPaymentForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                payment = actions.record_company_payment(
+                    request.user, company=data["company"], tier=data["tier"], method=data["method"],
+                    amount_cents=data["amount"], external_reference=data["external_reference"], note=data["note"],
+                    paid_on=data["paid_on"],
+                )
+            except actions.AlreadyRecorded as exc:
+                apply_errors(form, exc)
+                status = 409
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("The payment %(ref)s is recorded: the membership of %(company)s is "
+                                            "renewed for every seat.") % {"ref": payment.reference,
+                                                                          "company": data["company"].name})
+                return redirect("companies:membership", slug=data["company"].slug)
+    return render(request, "payments/record_company.html", {"form": form}, status=status)
 
 
 @allowed_if(policies.can_manage_payments)
