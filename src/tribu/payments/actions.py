@@ -470,12 +470,33 @@ def record_offline(actor: Any, payment: Payment, *, method: str, external_refere
     return locked
 
 
+# Dues the team recorded for the same member or company this recently, same tier and amount, are taken
+# for the same money recorded a second time (two people at the same moment, or a double submit).
+SAME_RECORD_WINDOW = timedelta(minutes=10)
+
+
+class AlreadyRecorded(ValidationError):
+    """The payment is already recorded: the views and the API answer 409."""
+
+
+def _refuse_same_record(dues: Any, amount_cents: int, external_reference: str) -> None:
+    """Under the payer's row lock: the team recorded these dues (same payer, tier and amount) moments
+    ago, with no different cheque number or label — the same money recorded twice, refused."""
+    same = (dues.filter(status=PaymentStatus.SUCCEEDED, recorded_by__isnull=False, amount_cents=amount_cents,
+                        updated_at__gte=timezone.now() - SAME_RECORD_WINDOW)
+            .values_list("reference", "external_reference").order_by("-id").first())
+    if same is not None and not (external_reference and same[1] and same[1] != external_reference):
+        raise AlreadyRecorded(_("This payment is already recorded (%(reference)s): it is not recorded twice.")
+                              % {"reference": same[0]}, code="already_recorded")
+
+
 def record_payment(actor: Any, *, user: Any = None, purpose: str, method: str, amount_cents: int | None,
                    tier: Tier | None = None, currency: str = "EUR", external_reference: str = "",
                    note: str = "", paid_on: Any = None, company: Any = None) -> Payment:
     """A payment the team received without a pending one (a member who never signed in, a donation
-    handed over at an event): recorded as paid, with its membership effect. With ``company`` instead
-    of ``user``: the company's dues (``record_company_payment``)."""
+    handed over at an event): recorded as paid, with its membership effect. The same dues recorded
+    again moments later (two people at once, under the member's row lock) raise ``AlreadyRecorded``.
+    With ``company`` instead of ``user``: the company's dues (``record_company_payment``)."""
     if not policies.can_manage_payments(actor):
         raise PermissionDenied
     if company is not None or user is None:
@@ -504,6 +525,9 @@ def record_payment(actor: Any, *, user: Any = None, purpose: str, method: str, a
         raise ValidationError({"paid_on": [_("The payment date cannot be in the future.")]})
     with transaction.atomic():
         _lock_user(user)
+        if purpose == PaymentPurpose.MEMBERSHIP:  # two people recording the same dues at once: one payment
+            _refuse_same_record(Payment.objects.filter(user=user, tier=tier, purpose=PaymentPurpose.MEMBERSHIP),
+                                amount_cents, (external_reference or "").strip()[:100])
         payment = _create_payment(
             purpose=purpose, user=user, tier=tier if purpose == PaymentPurpose.MEMBERSHIP else None,
             description=tier.name if tier and purpose == PaymentPurpose.MEMBERSHIP else _("Donation"),
@@ -516,15 +540,6 @@ def record_payment(actor: Any, *, user: Any = None, purpose: str, method: str, a
     return payment
 
 
-# A payment the team recorded for a company this recently, for the same tier and amount, is taken for
-# the same money recorded a second time (two people at the same moment, or a double submit).
-SAME_RECORD_WINDOW = timedelta(minutes=10)
-
-
-class AlreadyRecorded(ValidationError):
-    """The payment is already recorded: the views and the API answer 409."""
-
-
 def record_company_payment(actor: Any, *, company: Any, tier: Tier | None, method: str,
                            amount_cents: int | None = None, external_reference: str = "", note: str = "",
                            paid_on: Any = None) -> Payment:
@@ -532,11 +547,12 @@ def record_company_payment(actor: Any, *, company: Any, tier: Tier | None, metho
     payment is recorded as paid in the company's name, the company's membership starts or runs one more
     period for ``tier`` (and with it every seat), the receipt is numbered and emailed to its contacts.
 
-    One payment however many people record it at once — the mechanisms of the member's path: the
-    company's row is locked (as its contacts' payments do); a transfer or cheque the contacts announced
-    for that tier is the payment recorded (under its row lock, as ``record_offline`` does); and once it,
-    or a payment nobody announced, is recorded, the same record again (same tier and amount, within
-    ``SAME_RECORD_WINDOW``, no different cheque number or label) is refused with ``AlreadyRecorded``."""
+    One payment however many people record it at once, as on the member's path: the company's row is
+    locked (as its contacts' payments do); a transfer or cheque the contacts announced for that tier is
+    the payment recorded (under its row lock, as ``record_offline`` does); and once it, or a payment
+    nobody announced, is recorded, the same record again (same tier and amount, within
+    ``SAME_RECORD_WINDOW``, no different cheque number or label) is refused with ``AlreadyRecorded``,
+    as ``record_payment`` does for a member's dues."""
     if not policies.can_manage_payments(actor):
         raise PermissionDenied
     if method not in OFFLINE_METHODS:
@@ -560,12 +576,7 @@ def record_company_payment(actor: Any, *, company: Any, tier: Tier | None, metho
                                                                           PaymentMethod.CHEQUE])
                    .select_for_update(of=("self",)).select_related("user", "company", "tier").order_by("-id").first())
         if payment is None:
-            same = (dues.filter(status=PaymentStatus.SUCCEEDED, recorded_by__isnull=False, amount_cents=amount_cents,
-                                updated_at__gte=timezone.now() - SAME_RECORD_WINDOW)
-                    .values_list("reference", "external_reference").order_by("-id").first())
-            if same is not None and not (external_reference and same[1] and same[1] != external_reference):
-                raise AlreadyRecorded(_("This payment is already recorded (%(reference)s): it is not recorded "
-                                        "twice.") % {"reference": same[0]}, code="already_recorded")
+            _refuse_same_record(dues, amount_cents, external_reference)
             payment = _create_payment(
                 purpose=PaymentPurpose.MEMBERSHIP, company=company, tier=tier, description=tier.name,
                 amount_cents=amount_cents, currency=tier.currency, method=method,

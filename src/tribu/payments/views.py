@@ -258,6 +258,9 @@ def record_new(request: HttpRequest) -> HttpResponse:
                     note=data["note"], paid_on=data["paid_on"],
                     currency=data["tier"].currency if data.get("tier") else PaymentSettings.load().donation_currency,
                 )
+            except actions.AlreadyRecorded as exc:
+                apply_errors(form, exc)
+                status = 409
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:

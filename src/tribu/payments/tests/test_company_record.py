@@ -260,3 +260,51 @@ def test_two_staff_recording_the_same_company_payment_at_once_make_one_payment(n
     membership.refresh_from_db()
     assert membership.ends_on == (timezone.localdate() + timedelta(days=20)).replace(
         year=timezone.localdate().year + 1) or membership.ends_on > timezone.localdate() + timedelta(days=300)
+
+
+# --- the same rule on the member's path (a member who never signed in) ------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_members_dues_recorded_twice_make_one_payment(client, no_stripe, bank, bob, alice, mia, premium, french):
+    data = {"user": mia.pk, "purpose": "membership", "tier": premium.pk, "method": "cash"}
+    client.force_login(bob)
+    assert client.post("/payments/manage/new/", data).status_code == 302
+    client.force_login(alice)
+    again = client.post("/payments/manage/new/", data)
+    assert again.status_code == 409 and "Ce paiement est déjà enregistré" in text(again)
+    api = client.post("/api/v1/payments", {"user_id": mia.pk, "tier_id": premium.pk, "method": "cash"},
+                      content_type="application/json")
+    assert api.status_code == 409
+    assert Payment.objects.filter(user=mia).count() == 1 and documents(kind="receipt").count() == 1
+    donation = {"user": mia.pk, "purpose": "donation", "amount": "20", "method": "cash"}
+    assert client.post("/payments/manage/new/", donation).status_code == 302
+    assert client.post("/payments/manage/new/", donation).status_code == 302  # two gifts may be two gifts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_recording_the_same_members_dues_at_once_make_one_payment(no_stripe, bank, bob, alice, mia,
+                                                                            premium):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between threads: PostgreSQL")
+    barrier = threading.Barrier(2)
+    outcomes: list = []
+
+    def record(person):
+        try:
+            barrier.wait()
+            outcomes.append(actions.record_payment(person, user=mia, purpose="membership", method="cash",
+                                                   amount_cents=None, tier=premium))
+        except ValidationError as exc:
+            outcomes.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=record, args=(p,)) for p in (bob, alice)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyRecorded", "Payment"]
+    assert Payment.objects.count() == 1 and documents(kind="receipt").count() == 1
+    assert Membership.objects.get(user=mia).status == "active"
