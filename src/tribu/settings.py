@@ -173,6 +173,19 @@ if DATABASE_URL:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database address: {exc}") from exc
+    # PostgreSQL: a pool of connections per process (psycopg_pool), not Django's persistent connections:
+    # under ASGI each request has its own connection object, so persistent ones piled up until
+    # PostgreSQL refused new clients. TRIBU_DB_POOL=false goes back to them (e.g. behind PgBouncer).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("TRIBU_DB_POOL", True):
+        from psycopg_pool import ConnectionPool
+
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": envint("TRIBU_DB_POOL_MIN", 2),
+            "max_size": envint("TRIBU_DB_POOL_MAX", 10),
+            "timeout": envint("TRIBU_DB_POOL_TIMEOUT", 20),  # seconds a request waits for a free connection
+            "check": ConnectionPool.check_connection,  # a connection broken meanwhile is replaced, not handed out
+        }
 else:
     DATABASES = {
         "default": {
