@@ -53,19 +53,20 @@ MANUAL_REMINDER_INTERVAL = timedelta(hours=24)
 # --- numbering ------------------------------------------------------------------------------------------
 
 
-def next_sequence(kind: str, year: int) -> int:
-    """The next number of (kind, year). The counter row stays locked until the caller's transaction
-    ends: one ``UPDATE … RETURNING`` takes the lock and the number in a single round trip."""
+def next_sequence(kind: str, year: int, count: int = 1) -> int:
+    """The next number of (kind, year) (with ``count``, the last of the next ``count`` numbers). The
+    counter row stays locked until the caller's transaction ends: one ``UPDATE … RETURNING`` takes the
+    lock and the number(s) in a single round trip."""
     table = connection.ops.quote_name(DocumentCounter._meta.db_table)
-    sql = f"UPDATE {table} SET last = last + 1 WHERE kind = %s AND year = %s RETURNING last"  # noqa: S608
+    sql = f"UPDATE {table} SET last = last + %s WHERE kind = %s AND year = %s RETURNING last"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [kind, year])
+        cursor.execute(sql, [count, kind, year])
         row = cursor.fetchone()
         if row is None:
             # A concurrent transaction may create it meanwhile: then the UPDATE below waits for theirs.
             with contextlib.suppress(IntegrityError), transaction.atomic():
                 DocumentCounter.objects.create(kind=kind, year=year, last=0)
-            cursor.execute(sql, [kind, year])
+            cursor.execute(sql, [count, kind, year])
             row = cursor.fetchone()
     return int(row[0])
 
@@ -83,15 +84,42 @@ _batch = threading.local()
 @contextlib.contextmanager
 def same_organisation() -> Iterator[None]:
     """Documents issued in this block (a batch of payments applied in one transaction) share one reading
-    of the organisation's legal details instead of one query each."""
+    of the organisation's legal details instead of one query each, and are numbered together at the
+    block's end (``_number_batch``): the counter is locked from then to the commit only, not from the
+    batch's first document, so two workers' batches run side by side up to that point. Use it inside
+    the transaction (the block ends before its commit)."""
     if getattr(_batch, "seller", None) is not None:
         yield
         return
     _batch.seller = {}
+    _batch.unnumbered = []
     try:
         yield
+        _number_batch(_batch.unnumbered)
     finally:
         _batch.seller = None
+        _batch.unnumbered = None
+
+
+def _number_batch(document_ids: list[int]) -> None:
+    """Number the documents of a batch still there (an event's savepoint rolled back takes its document
+    with it): per (kind, year), one ``UPDATE … SET last = last + n RETURNING last`` takes the n numbers
+    and the counter's lock until the commit, then one ``UPDATE`` writes them, in the documents' order.
+    Same transaction as the documents: a rollback gives every number back, no gap."""
+    if not document_ids:
+        return
+    rows = list(Document.objects.filter(pk__in=document_ids, sequence__isnull=True).order_by("pk")
+                .values_list("pk", "kind", "year"))
+    groups: dict[tuple[str, int], list[int]] = {}
+    for pk, kind, year in rows:
+        groups.setdefault((kind, year), []).append(pk)
+    numbered: list[Document] = []
+    for (kind, year), pks in sorted(groups.items()):
+        last = next_sequence(kind, year, len(pks))
+        for offset, pk in enumerate(pks):
+            sequence = last - len(pks) + 1 + offset
+            numbered.append(Document(pk=pk, sequence=sequence, number=format_number(kind, year, sequence)))
+    Document.objects.bulk_update(numbered, ["sequence", "number"])
 
 
 def seller_snapshot(org: Organisation | None = None) -> dict[str, Any]:
@@ -213,9 +241,17 @@ def _create(kind: str, payment: Any, *, amount_cents: int, original: Document | 
         )
         record(None, "document.issued", document, kind=kind, payment=payment.reference,
                amount_cents=amount_cents, currency=payment.currency)
+        unnumbered = getattr(_batch, "unnumbered", None)
+        if unnumbered is not None:  # a batch: numbered with the others at its end (``same_organisation``)
+            unnumbered.append(document.pk)
+            return _queued_email(document, email)
         document.sequence = next_sequence(kind, year)
         document.number = format_number(kind, year, document.sequence)
         Document.objects.filter(pk=document.pk).update(sequence=document.sequence, number=document.number)
+    return _queued_email(document, email)
+
+
+def _queued_email(document: Document, email: bool) -> Document:
     if email:
         from .tasks import send_document
 
