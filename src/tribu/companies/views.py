@@ -406,11 +406,18 @@ def _payment_refused(request: HttpRequest, company: Any, errors: list[str]) -> H
         "errors": errors, "back": reverse("companies:membership", args=[company.slug])}, status=400)
 
 
-def _posted_tier(request: HttpRequest) -> Any:
+def _payer_and_tier(request: HttpRequest, slug: str) -> tuple[Any, Any, HttpResponse | None]:
+    """The company whose dues the request pays, the tier posted, or the answer refusing it."""
     from tribu.memberships.models import Tier
 
+    company, denied = _company_payer(request, slug)
+    if denied:
+        return company, None, denied
     raw = request.POST.get("tier", "")
-    return Tier.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    tier = Tier.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    if tier is None:
+        return company, None, _payment_refused(request, company, [_("Choose your company's tier.")])
+    return company, tier, None
 
 
 @require_POST
@@ -421,12 +428,9 @@ def membership_card(request: HttpRequest, slug: str) -> HttpResponse:
     from tribu.payments import actions as payment_actions
     from tribu.payments import gateway
 
-    company, denied = _company_payer(request, slug)
-    if denied:
-        return denied
-    tier = _posted_tier(request)
-    if tier is None:
-        return _payment_refused(request, company, [_("Choose your company's tier.")])
+    company, tier, refused = _payer_and_tier(request, slug)
+    if refused:
+        return refused
     back = request.build_absolute_uri(reverse("companies:membership", args=[company.slug]))
     try:
         payment = payment_actions.start_company_checkout(
@@ -447,12 +451,9 @@ def membership_offline(request: HttpRequest, slug: str) -> HttpResponse:
     from tribu.payments import queries as payment_queries
     from tribu.payments.forms import OfflineChoiceForm
 
-    company, denied = _company_payer(request, slug)
-    if denied:
-        return denied
-    tier = _posted_tier(request)
-    if tier is None:
-        return _payment_refused(request, company, [_("Choose your company's tier.")])
+    company, tier, refused = _payer_and_tier(request, slug)
+    if refused:
+        return refused
     form = OfflineChoiceForm(request.POST, bank=payment_queries.bank_details())
     if not form.is_valid():
         return _payment_refused(request, company, [e for errs in form.errors.values() for e in errs])

@@ -12,6 +12,7 @@ Stripe: ``payments:stripe_webhook`` (``/payments/stripe/webhook/``).
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -243,29 +244,35 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "payments/record.html", {"form": form, "payment": payment}, status=status)
 
 
+def _record(request: HttpRequest, form: Any, record: Any) -> tuple[Any, int]:
+    """Run ``record(cleaned_data)`` for a posted, valid form: (the payment, 200), or (None, the status)
+    with the refusal on the form — 409 when it is already recorded, 400 for bad input."""
+    if request.method != "POST":
+        return None, 200
+    if not form.is_valid():
+        return None, 400
+    try:
+        return record(form.cleaned_data), 200
+    except actions.AlreadyRecorded as exc:
+        apply_errors(form, exc)
+        return None, 409
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return None, 400
+
+
 @allowed_if(policies.can_manage_payments)
 def record_new(request: HttpRequest) -> HttpResponse:
     form = NewPaymentForm(request.POST or None, initial={"user": request.GET.get("user")})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                payment = actions.record_payment(
-                    request.user, user=data["user"], purpose=data["purpose"], method=data["method"],
-                    amount_cents=data["amount"], tier=data["tier"], external_reference=data["external_reference"],
-                    note=data["note"], paid_on=data["paid_on"],
-                    currency=data["tier"].currency if data.get("tier") else PaymentSettings.load().donation_currency,
-                )
-            except actions.AlreadyRecorded as exc:
-                apply_errors(form, exc)
-                status = 409
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("The payment %(ref)s is recorded.") % {"ref": payment.reference})
-                return redirect("payments:manage")
+    payment, status = _record(request, form, lambda data: actions.record_payment(
+        request.user, user=data["user"], purpose=data["purpose"], method=data["method"],
+        amount_cents=data["amount"], tier=data["tier"], external_reference=data["external_reference"],
+        note=data["note"], paid_on=data["paid_on"],
+        currency=data["tier"].currency if data.get("tier") else PaymentSettings.load().donation_currency,
+    ))
+    if payment is not None:
+        messages.success(request, _("The payment %(ref)s is recorded.") % {"ref": payment.reference})
+        return redirect("payments:manage")
     return render(request, "payments/record_new.html", {"form": form}, status=status)
 
 
@@ -281,27 +288,16 @@ def record_company(request: HttpRequest) -> HttpResponse:
             _membership, tiers = actions.company_tiers(company)
             initial = {"company": company.pk, **({"tier": tiers[0].pk} if tiers else {})}
     form = CompanyPaymentForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                payment = actions.record_company_payment(
-                    request.user, company=data["company"], tier=data["tier"], method=data["method"],
-                    amount_cents=data["amount"], external_reference=data["external_reference"], note=data["note"],
-                    paid_on=data["paid_on"],
-                )
-            except actions.AlreadyRecorded as exc:
-                apply_errors(form, exc)
-                status = 409
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("The payment %(ref)s is recorded: the membership of %(company)s is "
-                                            "renewed for every seat.") % {"ref": payment.reference,
-                                                                          "company": data["company"].name})
-                return redirect("companies:membership", slug=data["company"].slug)
+    payment, status = _record(request, form, lambda data: actions.record_company_payment(
+        request.user, company=data["company"], tier=data["tier"], method=data["method"],
+        amount_cents=data["amount"], external_reference=data["external_reference"], note=data["note"],
+        paid_on=data["paid_on"],
+    ))
+    if payment is not None:
+        company = form.cleaned_data["company"]
+        messages.success(request, _("The payment %(ref)s is recorded: the membership of %(company)s is "
+                                    "renewed for every seat.") % {"ref": payment.reference, "company": company.name})
+        return redirect("companies:membership", slug=company.slug)
     return render(request, "payments/record_company.html", {"form": form}, status=status)
 
 
