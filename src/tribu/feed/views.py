@@ -22,7 +22,7 @@ from tribu.core.forms import add_action_errors
 from tribu.groups import policies as group_policies
 from tribu.groups import queries as group_queries
 
-from . import actions, policies, queries
+from . import actions, card_render, policies, queries
 from .forms import ComposeForm, PostForm, WelcomeBlockForm
 from .models import Post, PostKind, PostStatus, Revision, WelcomeBlock
 
@@ -69,7 +69,7 @@ def index(request: HttpRequest) -> HttpResponse:
     cursor = queries.Cursor.decode(request.GET.get("before"))
     posts, next_cursor = queries.home_feed(user, sort=sort, cursor=cursor)
     pinned = queries.pinned_on_home(user) if cursor is None else []
-    queries.cards(pinned + posts, user)
+    card_render.attach(queries.cards(pinned + posts, user), request)
     context = {"posts": posts, "pinned": pinned, "next_cursor": next_cursor, "sort": sort, "cursor": cursor,
                "base_url": reverse("feed:index")}
     if request.headers.get("HX-Request"):
@@ -91,7 +91,7 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
     sort = _sort(request)
     cursor = queries.Cursor.decode(request.GET.get("before"))
     posts, next_cursor = queries.tag_feed(request.user, found, sort=sort, cursor=cursor)
-    queries.cards(posts, request.user)
+    card_render.attach(queries.cards(posts, request.user), request)
     context = {"tag": found, "posts": posts, "pinned": [], "next_cursor": next_cursor, "sort": sort,
                "cursor": cursor, "base_url": reverse("feed:tag", args=[found.name])}
     if request.headers.get("HX-Request"):
