@@ -162,15 +162,22 @@ def open_card_checkout(payment: Payment, *, name: str, success_url: str, cancel_
     return _open_checkout(payment, params)
 
 
-def start_checkout(user: Any, tier: Tier, *, recurring: bool, success_url: str, cancel_url: str) -> Payment:
-    """A card payment of ``tier``'s dues through Stripe Checkout; returns the payment with its
-    ``checkout_url``. A retry (double click, network failure) reuses the same pending payment and so
-    the same Checkout Session. Raises ``gateway.StripeUnavailable`` when Stripe cannot be reached."""
+def _card_interval(tier: Tier, recurring: bool) -> str | None:
+    """The subscription's interval for a card payment of ``tier`` (None: one period), or the reason
+    there can be none: Stripe not configured, a tier that cannot renew automatically."""
     if not gateway.is_configured():
         raise ValidationError(_("Online payment is not available: pay by bank transfer or cheque."))
     interval = RECURRING_PERIODS.get(tier.period) if recurring else None
     if recurring and interval is None:
         raise ValidationError(_("This tier cannot renew automatically: pay for one period."))
+    return interval
+
+
+def start_checkout(user: Any, tier: Tier, *, recurring: bool, success_url: str, cancel_url: str) -> Payment:
+    """A card payment of ``tier``'s dues through Stripe Checkout; returns the payment with its
+    ``checkout_url``. A retry (double click, network failure) reuses the same pending payment and so
+    the same Checkout Session. Raises ``gateway.StripeUnavailable`` when Stripe cannot be reached."""
+    interval = _card_interval(tier, recurring)
     with transaction.atomic():
         _lock_user(user)
         check_tier(user, tier)
@@ -255,11 +262,7 @@ def start_company_checkout(actor: Any, company: Any, tier: Tier, *, recurring: b
 
     if not policies.can_pay_for_company(actor, company):
         raise PermissionDenied
-    if not gateway.is_configured():
-        raise ValidationError(_("Online payment is not available: pay by bank transfer or cheque."))
-    interval = RECURRING_PERIODS.get(tier.period) if recurring else None
-    if recurring and interval is None:
-        raise ValidationError(_("This tier cannot renew automatically: pay for one period."))
+    interval = _card_interval(tier, recurring)
     with transaction.atomic():
         m_actions._lock_holder(company=company)
         membership = check_company_tier(actor, company, tier)

@@ -72,3 +72,10 @@ def post_event(client: Any, evt: dict[str, Any], *, secret: str = WEBHOOK_SECRET
 
 
 __all__ = ["event", "post_event"]
+
+
+@pytest.fixture
+def entreprise(db):
+    """A company tier: 450 € a year for three seats."""
+    return make_tier("entreprise", name_fr="Entreprise", name_en="Business", price_cents=45000, period="yearly",
+                     seats=3)

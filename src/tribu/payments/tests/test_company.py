@@ -25,12 +25,6 @@ def text(response) -> str:
 
 
 @pytest.fixture
-def entreprise(db):
-    return make_tier("entreprise", name_fr="Entreprise", name_en="Business", price_cents=45000, period="yearly",
-                     seats=3)
-
-
-@pytest.fixture
 def lapsed(forge, entreprise):
     """La Forge's membership ended last week: in its grace period, its seats still cover Carla and Cole."""
     forge.vat_number = "FR32732829320"

@@ -19,19 +19,13 @@ from tribu.memberships.models import Membership
 from tribu.payments import actions
 from tribu.payments.models import Payment
 
-from .conftest import make_membership, make_tier
+from .conftest import make_membership
 
 URL = "/payments/manage/company/"
 
 
 def text(response) -> str:
     return html.unescape(response.content.decode())
-
-
-@pytest.fixture
-def entreprise(db):
-    return make_tier("entreprise", name_fr="Entreprise", name_en="Business", price_cents=45000, period="yearly",
-                     seats=3)
 
 
 @pytest.fixture
