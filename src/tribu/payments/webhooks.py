@@ -114,23 +114,34 @@ def receive(event: dict[str, Any]) -> str:
     return "applied" if result.status == TaskResultStatus.SUCCESSFUL else "queued"
 
 
-def _apply_one(event_id: int) -> str:
-    """Apply one stored event (a savepoint in the batch's transaction): ``applied``, ``skipped`` (already
-    applied, or being applied by another worker right now) or ``failed`` (rolled back, its error kept)."""
-    # Two plain statements (the row locked, then marked processed): the ORM compiled them for every event.
+def _claim(first: int | None, after: int, limit: int) -> list[tuple[int, str, Any]]:
+    """Lock the batch's events in one statement: ``first`` (a task's own event, even one that failed
+    before) and the next waiting ones after ``after`` (oldest first, not those that failed: their own
+    task retries them), still unprocessed, ``limit`` at most; rows another worker's batch holds are
+    skipped (``FOR UPDATE SKIP LOCKED`` where the database has it), so two workers take two batches.
+    Returns (id, type, payload) in order, the locks held until the batch commits."""
     table = connection.ops.quote_name(StripeEvent._meta.db_table)
     lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    own = -1 if first is None else first
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, type, payload FROM {table} WHERE processed_at IS NULL "  # noqa: S608
+            f"AND (id = %s OR (error = '' AND id > %s)) ORDER BY id LIMIT %s{lock}",
+            [own, after, limit])
+        rows = cursor.fetchall()
+    rows.sort(key=lambda row: row[0] != own)  # the task's own event first
+    return [(int(pk), kind, payload) for pk, kind, payload in rows]
+
+
+def _apply_one(event_id: int, kind: str, payload: Any) -> str:
+    """Apply one claimed event (its row locked by the batch) in a savepoint: ``applied``, or ``failed``
+    (rolled back, its error kept on the row)."""
+    table = connection.ops.quote_name(StripeEvent._meta.db_table)
     try:
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT type, payload FROM {table} WHERE id = %s AND processed_at IS NULL{lock}",  # noqa: S608
-                               [event_id])
-                row = cursor.fetchone()
-            if row is None:
-                return "skipped"
-            handler = HANDLERS.get(row[0])
+            handler = HANDLERS.get(kind)
             if handler is not None:
-                payload = row[1] if isinstance(row[1], dict) else json.loads(row[1])
+                payload = payload if isinstance(payload, dict) else json.loads(payload)
                 handler(dict(payload["data"]["object"]))
             with connection.cursor() as cursor:
                 cursor.execute(f"UPDATE {table} SET processed_at = %s, error = '' WHERE id = %s",  # noqa: S608
@@ -218,59 +229,70 @@ def _run_hooks(hooks: list[Any]) -> None:
                 log.exception("After-commit work of a Stripe event failed")
 
 
-def _apply_batch(ids: list[int], counts: dict[str, int], deadline: float) -> list[int]:
-    """Apply ``ids`` in one transaction (a savepoint each), until ``deadline``; returns those left.
+def _apply_batch(first: int | None, after: int, limit: int, counts: dict[str, int],
+                 deadline: float) -> tuple[int, int, int]:
+    """Claim a batch (``_claim``) and apply it in one transaction (a savepoint each), until ``deadline``;
+    returns (events claimed, events reached, the last id reached): those claimed but not reached are
+    unlocked by the commit and taken by the next batch.
 
-    One commit per batch instead of one per event. Run as the outermost transaction (a worker), the
-    commit hooks the events registered are taken out of the transaction and run together after it
-    commits (``_run_hooks``); inside a caller's transaction (tests, the immediate backend) they are left
-    to that transaction, as usual."""
+    One commit per batch instead of one per event; the receipts of the batch are numbered at its end
+    (``billing.actions.same_organisation``), so the counter is held only from there to the commit. Run as
+    the outermost transaction (a worker), the commit hooks the events registered are taken out of the
+    transaction and run together after it commits (``_run_hooks``); inside a caller's transaction
+    (tests, the immediate backend) they are left to that transaction, as usual."""
     from tribu.billing.actions import same_organisation
 
     outermost = not connection.in_atomic_block
     hooks: list[Any] = []
-    done = 0
+    last, reached = after, 0
     with transaction.atomic(), same_organisation():
-        for pk in ids:
+        claimed = _claim(first, after, limit)
+        if first is not None and (not claimed or claimed[0][0] != first):
+            counts["skipped"] += 1  # already applied, or being applied by another worker right now
+        for done, (pk, kind, payload) in enumerate(claimed):
             if done and time.monotonic() > deadline:
                 break
-            counts[_apply_one(pk)] += 1
-            done += 1
+            counts[_apply_one(pk, kind, payload)] += 1
+            reached += 1
+            if pk != first:
+                last = max(last, pk)
         if outermost:
             # Django's own list of this transaction's commit hooks (private): taken over, so that they run
             # after the commit in one transaction; were the commit to fail, they are dropped with it.
             hooks, connection.run_on_commit = connection.run_on_commit, []
     _run_hooks(hooks)
-    return ids[done:]
+    return len(claimed), reached, last
+
+
+def _applied(event_id: int) -> bool:
+    """Whether the event is applied; if another worker's batch holds its row, once that batch ends."""
+    with transaction.atomic():
+        rows = StripeEvent.objects.filter(pk=event_id)
+        if connection.features.has_select_for_update:
+            rows = rows.select_for_update()
+        return rows.values_list("processed_at", flat=True).first() is not None
 
 
 def apply_pending(event_id: int | None = None, *, limit: int = BATCH, seconds: float = BATCH_SECONDS,
                   drain: bool = True) -> dict[str, int]:
     """Apply ``event_id`` and the other events waiting (oldest first, not the ones that already failed:
     their own task retries them), ``limit`` at a time, each batch one transaction of at most about
-    ``seconds`` (row locks and the documents' counter are held until it commits); with ``drain``, until
-    none is waiting. Returns the outcomes counted, and ``own`` (1 when ``event_id`` is applied or was
-    already)."""
+    ``seconds`` (row locks are held until it commits); with ``drain``, until none is waiting. Another
+    worker running this at the same time takes other events (``_claim``). Returns the outcomes counted,
+    and ``own`` (1 when ``event_id`` is applied or was already)."""
     counts = {"applied": 0, "skipped": 0, "failed": 0, "own": 0}
-    first = [event_id] if event_id is not None else []
+    first = event_id
     last = 0
     with changes.collected():
         while True:
-            waiting = (StripeEvent.objects.filter(processed_at__isnull=True, error="", pk__gt=last)
-                       .exclude(pk__in=first).order_by("id").values_list("pk", flat=True))
-            ids = first + list(waiting[: max(limit - len(first), 0)])
-            first = []
-            if not ids:
-                break
-            last = max(last, *ids)
-            left = ids
-            while left:
-                left = _apply_batch(left, counts, time.monotonic() + seconds)
-            if not drain or len(ids) < limit:
+            claimed, reached, last = _apply_batch(first, last, limit, counts, time.monotonic() + seconds)
+            first = None
+            if reached < claimed:
+                continue  # the batch's time was up: the rest of its events in the next one
+            if not claimed or not drain or claimed < limit:
                 break
     if event_id is not None:
-        row = StripeEvent.objects.filter(pk=event_id).values_list("processed_at", flat=True).first()
-        counts["own"] = int(row is not None)
+        counts["own"] = int(_applied(event_id))
     return counts
 
 

@@ -80,6 +80,36 @@ def test_failed_transactions_leave_no_gap(mia):
     assert sorted(Document.objects.values_list("sequence", flat=True)) == list(range(1, 7))
 
 
+def test_batches_applied_side_by_side_number_their_receipts_without_gap_or_duplicate(mia):
+    """Four workers' batches (Stripe events) at once, each numbering its receipts at its end, some
+    receipts rolled back with their savepoint, one batch failing as a whole: 1..N, nothing twice."""
+    set_organisation()
+    payments = [make_payment(user=mia, amount_cents=1000 + i) for i in range(24)]
+
+    def batch(chunk, fail):
+        def call():
+            with transaction.atomic(), actions.same_organisation():
+                for i, p in enumerate(chunk):
+                    try:
+                        with transaction.atomic():
+                            actions.issue_receipt(p, email=False)
+                            if i == 2:
+                                raise RuntimeError("this event fails")
+                    except RuntimeError:
+                        pass
+                if fail:
+                    raise RuntimeError("the whole batch fails")
+            return True
+        return call
+
+    outcomes = race([batch(payments[k:k + 6], k == 6) for k in range(0, 24, 6)])
+    assert sum(o is True for o in outcomes) == 3
+    sequences = sorted(Document.objects.values_list("sequence", flat=True))
+    assert sequences == list(range(1, 16))  # 3 batches × 5 receipts
+    year = timezone.localdate().year
+    assert sorted(Document.objects.values_list("number", flat=True)) == [f"R-{year}-{i:05d}" for i in range(1, 16)]
+
+
 def test_the_same_payment_confirmed_five_times_at_once_gets_one_receipt(mia):
     set_organisation()
     payment = make_payment(user=mia)

@@ -37,6 +37,28 @@ def test_a_rolled_back_payment_gives_its_number_back(org, mia):
     assert doc.number == f"R-{year}-00001"
 
 
+def test_a_batch_numbers_its_documents_at_its_end_without_the_ones_rolled_back(org, mia):
+    """A batch of payments in one transaction (Stripe events): the receipts are numbered together when
+    the batch ends, in the order they were issued; one whose savepoint rolled back takes no number."""
+    year = timezone.localdate().year
+    payments = [make_payment(user=mia, amount_cents=1000 + i) for i in range(4)]
+    with transaction.atomic(), actions.same_organisation():
+        first = actions.issue_receipt(payments[0])
+        with pytest.raises(RuntimeError), transaction.atomic():
+            actions.issue_receipt(payments[1])
+            raise RuntimeError("this event's savepoint rolls back")
+        actions.issue_receipt(payments[2])
+        actions.issue_receipt(first.payment)  # issued once
+        actions.issue_credit_note(payments[0], 300)
+        actions.issue_receipt(payments[3])
+    numbers = dict(Document.objects.values_list("payment_id", "number").filter(kind="receipt"))
+    assert numbers == {payments[0].pk: f"R-{year}-00001", payments[2].pk: f"R-{year}-00002",
+                       payments[3].pk: f"R-{year}-00003"}
+    assert Document.objects.get(kind="credit_note").number.endswith(f"-{year}-00001")
+    assert DocumentCounter.objects.get(kind="receipt", year=year).last == 3
+    assert actions.issue_receipt(make_payment(user=mia)).number == f"R-{year}-00004"  # alone: at once
+
+
 def test_no_receipt_for_a_payment_not_received(org, mia):
     with pytest.raises(ValidationError):
         actions.issue_receipt(make_payment(user=mia, status="pending"))
