@@ -139,8 +139,12 @@ def home_feed(user: Any, *, sort: str = "latest", cursor: Cursor | None = None,
 
 
 def pinned_on_home(user: Any) -> list[Post]:
-    return list(_cards(visible_posts(user).filter(pinned=True, group__isnull=True))
-                .order_by("-published_at", "-id")[:PINNED_ON_HOME])
+    """Pinned community posts: readable by whoever may enter the member area (``readable_q`` always
+    lets the community feed through), so the groups' visibility filter is not built for them."""
+    if not core_policies.is_member_area_allowed(user):
+        return []
+    pinned = live().filter(pinned=True, group__isnull=True)
+    return list(_cards(pinned).order_by("-published_at", "-id")[:PINNED_ON_HOME])
 
 
 def tag_feed(user: Any, tag: Tag, *, sort: str = "latest", cursor: Cursor | None = None,
