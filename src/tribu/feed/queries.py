@@ -95,11 +95,17 @@ def _field(sort: str) -> str:
     return "last_activity_at" if sort == "activity" else "published_at"
 
 
+def _after(posts: QuerySet[Post], sort: str, cursor: Cursor | None) -> QuerySet[Post]:
+    """The posts that come after ``cursor`` in the ``sort`` order (all of them without a cursor)."""
+    if cursor is None:
+        return posts
+    field = _field(sort)
+    return posts.filter(Q(**{f"{field}__lt": cursor.at}) | Q(**{field: cursor.at, "pk__lt": cursor.pk}))
+
+
 def _keyset(posts: QuerySet[Post], sort: str, cursor: Cursor | None, size: int) -> tuple[list[Post], str | None]:
     field = _field(sort)
-    if cursor is not None:
-        posts = posts.filter(Q(**{f"{field}__lt": cursor.at}) | Q(**{field: cursor.at, "pk__lt": cursor.pk}))
-    rows = list(posts.order_by(f"-{field}", "-id")[: size + 1])
+    rows = list(_after(posts, sort, cursor).order_by(f"-{field}", "-id")[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = Cursor(getattr(rows[-1], field), rows[-1].pk).encode() if more and rows else None
@@ -114,13 +120,23 @@ def _cards(posts: QuerySet[Post]) -> QuerySet[Post]:
 # --- the home feed ---------------------------------------------------------------------------------
 
 
-def home_q(user: Any) -> Q:
+def home_q(user: Any, *, tagged_among: QuerySet[Post] | None = None, sort: str = "latest",
+           limit: int | None = None) -> Q:
     """What the member's home feed gathers: the community feed (announcements included), their groups,
-    the members and tags they follow. Visibility is applied on top (``readable_q``)."""
+    the members and tags they follow. Visibility is applied on top (``readable_q``).
+
+    With ``tagged_among`` (the page's candidates: visible, after the cursor) and ``limit``, the followed
+    tags bring only the newest ``limit`` of those candidates, in their own small ``ORDER BY … LIMIT``:
+    the page cannot hold a tagged post that is not among them, and PostgreSQL then probes the tags of
+    the few rows it reads (as the bare SQL does) instead of hashing every post of a popular tag on each
+    page (2.3 of the query's 3.7 ms at 1,000,000 posts)."""
     v = group_policies.viewer(user)
     followed_users = Follow.objects.filter(follower_id=user.pk, user__isnull=False).values("user_id")
     followed_tags = Follow.objects.filter(follower_id=user.pk, tag__isnull=False).values("tag_id")
     tagged = Post.tags.through.objects.filter(tag_id__in=followed_tags).values("post_id")
+    if tagged_among is not None and limit is not None:
+        field = _field(sort)
+        tagged = tagged_among.filter(pk__in=tagged).order_by(f"-{field}", "-id").values("pk")[:limit]
     q = Q(group__isnull=True) | Q(author_id__in=followed_users) | Q(pk__in=tagged)
     if v.roles:
         q |= Q(group_id__in=list(v.roles))
@@ -133,9 +149,10 @@ def home_feed(user: Any, *, sort: str = "latest", cursor: Cursor | None = None,
     # Welcome posts stay in their group's feed: on the home page one newcomer after another would bury
     # the conversations; a member still finds their own welcome there.
     own_welcome = Post.mentions.through.objects.filter(user_id=user.pk).values("post_id")
-    posts = (_cards(visible_posts(user).filter(home_q(user))).exclude(pinned=True, group__isnull=True)
+    shown = (visible_posts(user).exclude(pinned=True, group__isnull=True)
              .exclude(Q(kind=PostKind.WELCOME) & ~Q(pk__in=own_welcome)))
-    return _keyset(posts, sort, cursor, size)
+    gathered = home_q(user, tagged_among=_after(shown, sort, cursor), sort=sort, limit=size + 1)
+    return _keyset(_cards(shown.filter(gathered)), sort, cursor, size)
 
 
 def pinned_on_home(user: Any) -> list[Post]:

@@ -431,3 +431,20 @@ def test_a_card_offers_to_follow_its_author_and_the_button_follows(client, anna,
     from tribu.feed.models import Follow
 
     assert not Follow.objects.filter(follower=oscar, user=oscar).exists()
+
+
+def test_followed_tags_reach_past_newer_tagged_posts_the_member_may_not_read(client, places, anna, oscar):
+    """The followed tags bring the newest candidates only (a small LIMIT): unreadable or pinned ones
+    must not take their places, and paging walks on to the older ones."""
+    readable = [actions.create_post(anna, places["public"], f"Sortie lisible {i} #photo") for i in range(4)]
+    hidden = [actions.create_post(anna, places["private"], f"Sortie privée {i} #photo") for i in range(6)]
+    for age, post in enumerate(reversed(readable + hidden)):  # the private ones are the newest
+        Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(minutes=age + 1))
+    actions.follow_tag(oscar, "photo")
+    first, cursor = queries.home_feed(oscar, size=2)
+    second, cursor_2 = queries.home_feed(oscar, size=2, cursor=queries.Cursor.decode(cursor))
+    assert [p.pk for p in first + second] == [p.pk for p in reversed(readable)]
+    assert cursor_2 is None  # nothing older to read
+    client.force_login(oscar)
+    home = client.get("/feed/").content.decode()
+    assert "Sortie lisible 0" in home and "Sortie privée" not in home
