@@ -228,7 +228,10 @@ def _create(kind: str, payment: Any, *, amount_cents: int, original: Document | 
     seller, buyer = seller_snapshot(), buyer_snapshot(payment)
     # Everything that can be read is read before the counter is locked: from here to the end of the
     # caller's transaction, other payments wait for their number.
-    with transaction.atomic():  # a savepoint: a refused insert gives its number back
+    unnumbered = getattr(_batch, "unnumbered", None)
+    # A savepoint: a refused insert gives its number back. In a batch nothing is numbered here, and
+    # each event has its own savepoint around this: none (two round trips fewer per document).
+    with transaction.atomic(savepoint=unnumbered is None):
         # Written first with a provisional number (never visible: the same transaction numbers it), so
         # that only two short UPDATEs run while the counter is locked.
         document = Document.objects.create(
@@ -241,7 +244,6 @@ def _create(kind: str, payment: Any, *, amount_cents: int, original: Document | 
         )
         record(None, "document.issued", document, kind=kind, payment=payment.reference,
                amount_cents=amount_cents, currency=payment.currency)
-        unnumbered = getattr(_batch, "unnumbered", None)
         if unnumbered is not None:  # a batch: numbered with the others at its end (``same_organisation``)
             unnumbered.append(document.pk)
             return _queued_email(document, email)
