@@ -329,7 +329,7 @@ def test_home_feed_and_tag_page_run_the_same_number_of_queries_for_5_and_30_post
         client.get("/feed/")
     with django_assert_num_queries(tag):
         client.get("/feed/tags/lot/")
-    assert home <= 11 and tag <= 12  # session, user, viewer, tiers, feed, tags, pinned, reactions, links, files, unread
+    assert home <= 11 and tag <= 12  # user, groups, tiers, feed, tags, pinned, reactions, links, files, follows, unread
 
 
 def test_keyset_paging_walks_every_post_once_in_order(client, places, mia, anna):
