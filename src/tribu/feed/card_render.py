@@ -10,18 +10,24 @@ Use: ``attach(posts, request)`` after ``queries.cards`` sets ``post.card_html``;
 
 from __future__ import annotations
 
+from html import escape as _html_escape
 from typing import Any
 
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .discussion.render import _strftime_of, _when, reactions_html
+
+
+def escape(value: Any) -> str:
+    """``django.utils.html.escape`` without its lazy-string wrapper (the same characters escaped, as
+    plain text; the card is marked safe as a whole)."""
+    return _html_escape(str(value))
 
 
 class _Shared:
@@ -39,6 +45,8 @@ class _Shared:
         self.community = escape(getattr(get_community(), "name", ""))
         self.strftime = _strftime_of(get_format("SHORT_DATETIME_FORMAT"))
         self.memo: dict[Any, str] = {}
+        self.kinds: dict[str, str] = {}  # a kind's label: Django's get_FIELD_display is costly per call
+        self.groups: dict[str, str] = {}  # a group's address by slug
         self.urls = {name: reverse(name, args=[0]).replace("/0/", "/{}/") for name in (
             "profile:detail", "feed:follow_member", "feed:edit", "feed:history", "feed:pin", "feed:feature",
             "feed:lock", "feed:delete")}
@@ -50,6 +58,12 @@ class _Shared:
             "feature": _("Feature"), "unlock": _("Unlock"), "lock": _("Lock comments"), "delete": _("Delete"),
             "more_reactions": _("More reactions"),
         }.items()}
+
+    def kind(self, post: Any) -> str:
+        label = self.kinds.get(post.kind)
+        if label is None:
+            label = self.kinds[post.kind] = escape(post.get_kind_display())
+        return label
 
     def url(self, name: str, pk: int) -> str:
         return self.urls[name].format(pk)
@@ -119,7 +133,9 @@ def card_html(post: Any, shared: _Shared) -> str:
     else:
         byline = f'<span class="feed-author">{shared.community}</span>'
     if post.group_id:
-        place = f'<a href="{reverse("groups:detail", args=[post.group.slug])}">{escape(post.group.name)}</a>'
+        slug = post.group.slug
+        address = shared.groups.get(slug) or shared.groups.setdefault(slug, reverse("groups:detail", args=[slug]))
+        place = f'<a href="{address}">{escape(post.group.name)}</a>'
     else:
         place = lab["community"]
     iso, shown = _when(post.published_at, shared.strftime)
@@ -171,7 +187,7 @@ def card_html(post: Any, shared: _Shared) -> str:
         '      <p class="feed-badges">\n'
         f'        {_if(post.pinned, f"<span class=\"feed-badge feed-badge-pin\">{lab['pinned']}</span>")}\n'
         f'        {_if(post.featured, f"<span class=\"feed-badge feed-badge-featured\">{lab['featured']}</span>")}\n'
-        f'        <span class="feed-badge feed-badge-{kind}">{escape(post.get_kind_display())}</span>\n'
+        f'        <span class="feed-badge feed-badge-{kind}">{shared.kind(post)}</span>\n'
         f'        {_if(post.kind == "question" and post.solved_at, solved)}\n'
         f'        {_if(post.locked_at, f"<span class=\"feed-badge feed-badge-locked\">{lab['locked']}</span>")}\n'
         "      </p>\n"
