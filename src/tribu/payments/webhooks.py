@@ -7,9 +7,12 @@ once, with no other query. A new event queues the ``payments.tasks.apply_events`
 
 ``apply_pending(event_id)`` (the task) applies that event and the other events waiting, in batches:
 one transaction per batch (up to ``BATCH`` events or about ``BATCH_SECONDS``), a savepoint per event.
-The event's row is locked (``FOR UPDATE SKIP LOCKED``, still unprocessed), the handler runs, the row is
-marked processed in the same savepoint, so an event is applied once even if two workers or a retry reach
-it together. What the events queue after the commit (emails, documents) is queued together in one more
+The batch's rows are claimed by one statement (``FOR UPDATE SKIP LOCKED``, still unprocessed), so two
+workers take two different batches; per event the handler runs and the row is marked processed in the
+same savepoint, so an event is applied once even if two workers or a retry reach it together. The
+batch's receipts are numbered at its end (``billing.actions.same_organisation``): the documents'
+counter is locked only from there to the commit, and two workers' batches run side by side.
+What the events queue after the commit (emails, documents) is queued together in one more
 transaction, and the members whose membership changed in the run are caught up once at the end
 (directory, group rules: ``accounts.changes.collected``). A handler that fails (Stripe unreachable, a
 deadlock between two workers' batches) rolls its own savepoint back and records the error on the row;
@@ -50,7 +53,7 @@ from .models import Payment, PaymentMethod, PaymentPurpose, PaymentStatus, Strip
 log = logging.getLogger(__name__)
 
 # Events applied in one transaction at most (a task's own first, then the others waiting), and for
-# about how long: their row locks and the documents' counter are held until it commits.
+# about how long: their row locks are held until it commits (the documents' counter only at its end).
 BATCH = 100
 BATCH_SECONDS = 1.0
 # An event still unprocessed this long after it arrived is queued again by ``retry_stale``.
