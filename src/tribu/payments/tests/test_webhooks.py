@@ -309,3 +309,25 @@ def test_with_a_worker_a_delivery_is_stored_and_queued_a_duplicate_costs_one_ins
     assert webhooks.apply_pending(*job.args_kwargs["args"])["applied"] == 0
     assert webhooks.retry_stale(now=timezone.now() + timedelta(hours=1)) == 0
     assert Document.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_worker_applies_waiting_events_before_the_emails_and_documents_already_queued(
+        client, settings, fake_stripe, mia, premium):
+    """With the database task backend, a worker takes the apply job first (its priority), even when
+    the emails and receipt documents of earlier payments were queued before it: a member's payment is
+    applied first, announced after."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from tribu.billing.tasks import send_document
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend", "QUEUES": []}}
+    for n in range(3):
+        send_document.enqueue(10_000 + n)  # follow-ups of earlier payments, waiting
+    payment = start_card(mia, premium, fake_stripe)
+    evt = event("checkout.session.completed", fake_stripe.complete(payment.stripe_checkout_session))
+    assert post_event(client, evt).json()["result"] == "queued"
+    with transaction.atomic():
+        picked = DBTaskResult.objects.ready().get_locked()  # what the worker's loop runs next
+    assert picked is not None and picked.task_path == "tribu.payments.tasks.apply_events"
