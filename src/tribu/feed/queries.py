@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from tribu.core import policies as core_policies
@@ -112,9 +112,15 @@ def _keyset(posts: QuerySet[Post], sort: str, cursor: Cursor | None, size: int) 
     return rows, next_cursor
 
 
-def _cards(posts: QuerySet[Post]) -> QuerySet[Post]:
-    return posts.select_related("author", "group").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("name")))
+def _tags() -> Prefetch:
+    return Prefetch("tags", queryset=Tag.objects.order_by("name"))
+
+
+def _cards(posts: QuerySet[Post], *, tags: bool = True) -> QuerySet[Post]:
+    """With the author and the group; the tags too, unless ``tags=False`` (``decorate`` then loads the
+    tags of a whole page in one query: the home page's stream and pinned posts together)."""
+    posts = posts.select_related("author", "group")
+    return posts.prefetch_related(_tags()) if tags else posts
 
 
 # --- the home feed ---------------------------------------------------------------------------------
@@ -152,7 +158,7 @@ def home_feed(user: Any, *, sort: str = "latest", cursor: Cursor | None = None,
     shown = (visible_posts(user).exclude(pinned=True, group__isnull=True)
              .exclude(Q(kind=PostKind.WELCOME) & ~Q(pk__in=own_welcome)))
     gathered = home_q(user, tagged_among=_after(shown, sort, cursor), sort=sort, limit=size + 1)
-    return _keyset(_cards(shown.filter(gathered)), sort, cursor, size)
+    return _keyset(_cards(shown.filter(gathered), tags=False), sort, cursor, size)
 
 
 def pinned_on_home(user: Any) -> list[Post]:
@@ -161,7 +167,7 @@ def pinned_on_home(user: Any) -> list[Post]:
     if not core_policies.is_member_area_allowed(user):
         return []
     pinned = live().filter(pinned=True, group__isnull=True)
-    return list(_cards(pinned).order_by("-published_at", "-id")[:PINNED_ON_HOME])
+    return list(_cards(pinned, tags=False).order_by("-published_at", "-id")[:PINNED_ON_HOME])
 
 
 def tag_feed(user: Any, tag: Tag, *, sort: str = "latest", cursor: Cursor | None = None,
@@ -197,15 +203,18 @@ def cards(posts: list[Post], user: Any) -> list[Post]:
 
 
 def decorate(posts: list[Post], user: Any) -> list[Post]:
-    """What a card shows beyond the row: its address, the reactions summary (one query), the
-    attachments (one query), the link cards (one query, only when a link is listed) and whether the
-    body is shown whole or as an excerpt."""
+    """What a card shows beyond the row: its tags when not loaded yet (one query for the whole list),
+    its address, the reactions summary (one query), the attachments (one query), the link cards (one
+    query, only when a link is listed) and whether the body is shown whole or as an excerpt."""
     if not posts:
         return posts
     from tribu.feed.discussion.queries import reaction_summaries
     from tribu.media.links import cards_for
     from tribu.media.queries import attachments_for
 
+    untagged = [p for p in posts if "tags" not in getattr(p, "_prefetched_objects_cache", {})]
+    if untagged:
+        prefetch_related_objects(untagged, _tags())
     summaries = reaction_summaries(posts, user)
     links = [p.link_url for p in posts if p.link_url]
     cards = cards_for(links, fetch_missing=False) if links else {}
