@@ -204,6 +204,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The discussion page prepares its two statements on PostgreSQL connections. A pooler in transaction
+# mode must keep prepared statements (PgBouncer ≥ 1.21 with max_prepared_statements), or set this false.
+TRIBU_PREPARED_STATEMENTS = envbool("TRIBU_PREPARED_STATEMENTS", True)
 
 # --- Cache, realtime, rate limits ---------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")

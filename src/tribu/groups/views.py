@@ -146,7 +146,11 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         feed_queries.group_posts(group, with_subgroups_of=request.user if with_subgroups else None),
         request.GET.get("page"),
     )
-    feed_queries.cards(list(posts.object_list), request.user)
+    from tribu.feed import card_render
+
+    # The same cards as the home feed, written in Python (feed/card_render.py: a test keeps them
+    # identical to feed/_card.html, which stays the fallback).
+    card_render.attach(feed_queries.cards(list(posts.object_list), request.user), request)
     can_moderate = policies.can_moderate(request.user, group)
     return _page(request, group, "feed", {
         "posts": posts, "with_subgroups": with_subgroups,

@@ -207,7 +207,7 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     see it.
 
     A pooler in transaction mode must keep prepared statements (PgBouncer ≥ 1.21 with
-    ``max_prepared_statements``), or set ``TRIBU_PREPARED_STATEMENTS = False``."""
+    ``max_prepared_statements``), or set the environment variable ``TRIBU_PREPARED_STATEMENTS=false``."""
     if connection.vendor != "postgresql" or not getattr(settings, "TRIBU_PREPARED_STATEMENTS", True):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

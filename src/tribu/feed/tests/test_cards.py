@@ -1,5 +1,6 @@
-"""Feed cards are written in Python (``card_render``) for speed; the template ``feed/_card.html``
-still serves the group feed: both must give the same markup for every kind of card and viewer."""
+"""Feed cards are written in Python (``card_render``) for speed, on the home, tag and group feeds; the
+template ``feed/_card.html`` stays the fallback: both must give the same markup for every kind of card
+and viewer."""
 
 from __future__ import annotations
 
@@ -64,3 +65,17 @@ def test_the_home_page_shows_the_python_cards(client, varied, mia):
     html = client.get("/feed/").content.decode()
     assert html.count('class="card feed-card') == len(varied)
     assert "Bienvenue à &lt;tous&gt;" in html and "Club &lt;public&gt; &amp; co" in html
+
+
+def test_a_group_feed_shows_the_same_cards_as_the_template(client, rf, varied, mia):
+    from django.template.loader import render_to_string
+
+    group = varied[1].group
+    client.force_login(mia)
+    html = TOKEN.sub("T", client.get(f"/groups/{group.slug}/").content.decode())
+    request = rf.get(f"/groups/{group.slug}/")
+    request.user = mia
+    shown = queries.cards(list(queries.group_posts(group)[:20]), mia)
+    assert len(shown) == 4
+    for post in shown:
+        assert TOKEN.sub("T", render_to_string("feed/_card.html", {"post": post}, request=request)) in html, post.pk
