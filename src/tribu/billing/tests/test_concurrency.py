@@ -4,6 +4,7 @@ sequential without gaps, a receipt is issued once per payment, a reminder is sen
 from __future__ import annotations
 
 import threading
+from contextlib import suppress
 from datetime import timedelta
 
 import pytest
@@ -90,13 +91,11 @@ def test_batches_applied_side_by_side_number_their_receipts_without_gap_or_dupli
         def call():
             with transaction.atomic(), actions.same_organisation():
                 for i, p in enumerate(chunk):
-                    try:
-                        with transaction.atomic():
-                            actions.issue_receipt(p, email=False)
-                            if i == 2:
-                                raise RuntimeError("this event fails")
-                    except RuntimeError:
-                        pass
+                    # The third event's savepoint rolls back (its receipt with it); the batch goes on.
+                    with suppress(RuntimeError), transaction.atomic():
+                        actions.issue_receipt(p, email=False)
+                        if i == 2:
+                            raise RuntimeError("this event fails")
                 if fail:
                     raise RuntimeError("the whole batch fails")
             return True
