@@ -31,11 +31,11 @@ Rules
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from tribu.accounts.models import Role as UserRole
 from tribu.core import policies as core_policies
+from tribu.core.compiled import CompiledQuery
 from tribu.memberships import access
 
 from .models import LEADING_ROLES, PATH_WIDTH, Role, Visibility
@@ -64,15 +64,10 @@ def viewer(user: Any) -> Viewer:
     cached = getattr(user, VIEWER_ATTR, None)
     if cached is not None:
         return cached
-    from django.db import connection
-
     roles: dict[int, str] = {}
     levels: dict[int, str] = {}
     lead: list[str] = []
-    with connection.cursor() as cursor:
-        cursor.execute(_viewer_sql(connection.vendor), [user.pk])
-        rows = cursor.fetchall()
-    for group_id, role, level, path in rows:
+    for group_id, role, level, path in _MEMBERSHIPS.rows(user.pk):
         roles[group_id] = role
         levels[group_id] = level
         if role in LEADING_ROLES:
@@ -89,18 +84,16 @@ def viewer(user: Any) -> Viewer:
     return result
 
 
-@lru_cache(maxsize=2)
-def _viewer_sql(vendor: str) -> str:
-    """The viewer's memberships, compiled by the ORM once per process and database kind (``vendor``):
-    building the query cost more CPU than running it, on every page."""
+def _memberships_of(user_id: int) -> Any:
     from .models import GroupMembership
 
-    query = GroupMembership.objects.filter(user_id=0).values_list("group_id", "role", "notification_level",
-                                                                  "group__path").query
-    sql, params = query.sql_with_params()
-    if list(params) != [0]:  # the one parameter must be the user's id
-        raise RuntimeError(f"unexpected parameters in the viewer's query: {params}")
-    return sql
+    return GroupMembership.objects.filter(user_id=user_id).values_list(
+        "group_id", "role", "notification_level", "group__path")
+
+
+# The viewer's memberships, compiled once per process: building the query cost more CPU than running
+# it, on every page.
+_MEMBERSHIPS = CompiledQuery(_memberships_of)
 
 
 def forget(user: Any) -> None:

@@ -23,7 +23,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache, wraps
+from functools import wraps
 from typing import Any
 
 from django.core.cache import cache
@@ -33,6 +33,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from tribu.core.compiled import CompiledQuery
 
 CACHE_ATTR = "_tribu_effective_tier_ids"
 AREAS_CACHE_KEY = "memberships:area-rules:v1"
@@ -98,32 +100,22 @@ def effective_tier_ids(user: Any) -> set[int]:
     cached = getattr(user, CACHE_ATTR, None)
     if cached is not None:
         return set(cached)
-    from django.db import connection
-
-    sql, params = _tier_ids_sql(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk if p == _ANY_USER else p for p in params])
-        ids = {row[0] for row in cursor.fetchall()}
+    ids = {row[0] for row in _TIER_IDS.rows(user.pk)}
     setattr(user, CACHE_ATTR, frozenset(ids))
     return ids
 
 
-_ANY_USER = -7_654_321  # stands for the member's id in the compiled statement
-
-
-@lru_cache(maxsize=4)
-def _tier_ids_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
-    """``effective_tier_ids``'s statement, compiled by the ORM once per process and database kind:
-    compiling its subqueries cost more CPU than running it, on most pages (search, feed, groups)."""
+def _tier_ids_of(user_id: int) -> Any:
     from .models import GRANTING_STATUSES, Membership
 
-    query = (Membership.objects.filter(status__in=GRANTING_STATUSES)
-             .filter(Q(user_id=_ANY_USER) | _seat_rank_filter(_ANY_USER))
-             .order_by().values_list("tier_id", flat=True).query)
-    sql, params = query.sql_with_params()
-    if _ANY_USER not in params:
-        raise RuntimeError("the member's id is missing from the compiled tier statement")
-    return sql, tuple(params)
+    return (Membership.objects.filter(status__in=GRANTING_STATUSES)
+            .filter(Q(user_id=user_id) | _seat_rank_filter(user_id))
+            .order_by().values_list("tier_id", flat=True))
+
+
+# ``effective_tier_ids``'s statement, compiled once per process: compiling its subqueries cost more CPU
+# than running it, on most pages (search, feed, groups).
+_TIER_IDS = CompiledQuery(_tier_ids_of)
 
 
 def forget(user: Any) -> None:
